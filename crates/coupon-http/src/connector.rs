@@ -1,0 +1,262 @@
+//! The pluggable HTTP stack: the [`HttpConnector`] trait and its default
+//! implementation on hyper 1 + rustls.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Uri;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::error::{BoxError, Error};
+
+/// The future returned by [`HttpConnector::call`].
+pub type ConnectorFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, Error>> + Send + 'a>>;
+
+/// Sends one HTTP request and brings back the whole response.
+///
+/// This is the seam between the transport's retry loop and the HTTP stack: the
+/// default is [`HyperConnector`]; a service can route calls through its own stack and
+/// tests can inject faults. The trait is object-safe and used as
+/// `Arc<dyn HttpConnector>`.
+///
+/// An implementation sends exactly one attempt (no retries: [`Transport`] owns the
+/// retry loop) to the absolute URI of the request, and reports failures with
+/// [`Error::connect`], [`Error::connect_timeout`], [`Error::io`] or
+/// [`Error::body_too_large`] so the transport can decide whether to retry. It should
+/// stop reading a response body beyond its own limit; the transport also rejects any
+/// body larger than its configured limit.
+///
+/// [`Transport`]: crate::Transport
+pub trait HttpConnector: Send + Sync + fmt::Debug {
+    /// Sends `request` (absolute URI, final headers, body) and returns the response
+    /// with its body fully read.
+    fn call(&self, request: http::Request<Bytes>) -> ConnectorFuture<'_>;
+}
+
+/// Which root certificates the default connector trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RootCertificates {
+    /// The Mozilla roots bundled by `webpki-roots` (default; needs no system files).
+    #[default]
+    WebPki,
+    /// The operating system's trust store (feature `native-roots`).
+    #[cfg(feature = "native-roots")]
+    Native,
+}
+
+/// Settings of the default [`HyperConnector`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HyperConnectorConfig {
+    /// Limit for TCP connect plus TLS handshake. Default 5 s.
+    pub connect_timeout: Duration,
+    /// How long an idle pooled connection is kept. Default 90 s.
+    pub pool_idle_timeout: Duration,
+    /// Maximum idle connections kept per host. Default 16.
+    pub pool_max_idle_per_host: usize,
+    /// Maximum response body size in bytes, enforced while streaming. Default 4 MiB.
+    pub body_limit: usize,
+    /// Allow plain `http://` URIs (only for loopback tests and sandboxes). Default
+    /// `false`: only `https://` is connectable.
+    pub allow_http: bool,
+    /// Trusted roots. Default [`RootCertificates::WebPki`].
+    pub roots: RootCertificates,
+}
+
+/// Default connect timeout (TCP connect plus TLS handshake).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default idle timeout of pooled connections.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Default maximum number of idle pooled connections per host.
+pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 16;
+/// Default response body limit: 4 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+impl Default for HyperConnectorConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+            pool_max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
+            body_limit: DEFAULT_BODY_LIMIT,
+            allow_http: false,
+            roots: RootCertificates::WebPki,
+        }
+    }
+}
+
+type Stack = TimeoutConnect<hyper_rustls::HttpsConnector<TcpConnector>>;
+
+/// The default connector: hyper 1 through `hyper-util`'s pooled client, TLS by rustls
+/// on the `ring` provider, HTTP/1.1 and HTTP/2 negotiated by ALPN.
+///
+/// Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct HyperConnector {
+    client: Client<Stack, Full<Bytes>>,
+    config: Arc<HyperConnectorConfig>,
+}
+
+impl fmt::Debug for HyperConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperConnector")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HyperConnector {
+    /// Builds the connector. Fails only when the TLS configuration cannot be built
+    /// (for example no usable native root certificate).
+    pub fn new(config: HyperConnectorConfig) -> Result<Self, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = hyper_rustls::HttpsConnectorBuilder::new();
+        let builder = match config.roots {
+            RootCertificates::WebPki => builder
+                .with_provider_and_webpki_roots(provider)
+                .map_err(|e| Error::config_from("TLS configuration", e))?,
+            #[cfg(feature = "native-roots")]
+            RootCertificates::Native => builder
+                .with_provider_and_native_roots(provider)
+                .map_err(|e| Error::config_from("loading the native root certificates", e))?,
+        };
+        let builder = if config.allow_http {
+            builder.https_or_http()
+        } else {
+            builder.https_only()
+        };
+
+        let mut tcp = TcpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_nodelay(true);
+        let https = TimeoutConnect {
+            inner: builder.enable_http1().enable_http2().wrap_connector(tcp),
+            timeout: config.connect_timeout,
+        };
+
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(https);
+        Ok(Self {
+            client,
+            config: Arc::new(config),
+        })
+    }
+
+    /// The configuration this connector was built with.
+    pub fn config(&self) -> &HyperConnectorConfig {
+        &self.config
+    }
+
+    async fn send(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>, Error> {
+        let request = request.map(Full::new);
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(map_client_error)?;
+        let limit = self.config.body_limit;
+        let (parts, body) = response.into_parts();
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(Error::body_too_large(limit));
+        }
+        let body = Limited::new(body, limit)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<LengthLimitError>() {
+                    Error::body_too_large(limit)
+                } else {
+                    Error::io(e)
+                }
+            })?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, body))
+    }
+}
+
+impl HttpConnector for HyperConnector {
+    fn call(&self, request: http::Request<Bytes>) -> ConnectorFuture<'_> {
+        Box::pin(self.send(request))
+    }
+}
+
+/// Classifies an error of the pooled client.
+fn map_client_error(err: hyper_util::client::legacy::Error) -> Error {
+    if err.is_connect() {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        while let Some(e) = source {
+            if e.is::<ConnectTimedOut>() {
+                return Error::connect_timeout();
+            }
+            source = e.source();
+        }
+        Error::connect(err)
+    } else {
+        Error::io(err)
+    }
+}
+
+/// Marker error: the connect timeout of [`TimeoutConnect`] elapsed.
+#[derive(Debug)]
+struct ConnectTimedOut;
+
+impl fmt::Display for ConnectTimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connect timeout elapsed")
+    }
+}
+
+impl std::error::Error for ConnectTimedOut {}
+
+/// Wraps the TLS connector so that the connect timeout covers everything up to a
+/// usable connection: DNS, TCP connect and the TLS handshake.
+#[derive(Clone, Debug)]
+struct TimeoutConnect<C> {
+    inner: C,
+    timeout: Duration,
+}
+
+impl<C> tower_service::Service<Uri> for TimeoutConnect<C>
+where
+    C: tower_service::Service<Uri> + Send + 'static,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<C::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, connecting).await {
+                Ok(result) => result.map_err(Into::into),
+                Err(_) => Err(Box::new(ConnectTimedOut) as BoxError),
+            }
+        })
+    }
+}

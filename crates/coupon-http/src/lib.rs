@@ -1,0 +1,68 @@
+//! The HTTP transport of the WeChat Pay product-coupon SDK.
+//!
+//! `coupon-http` moves already-built requests to WeChat Pay and brings back raw
+//! responses. It knows nothing about coupons or signing:
+//!
+//! - [`Transport`] owns the one retry loop: connect and request timeouts, retries with
+//!   exponential backoff and full jitter (connect errors, timeouts, 429, 500, 502,
+//!   503; `Retry-After` honoured), and failover from the primary host
+//!   (`api.mch.weixin.qq.com`) to the backup (`api2.mch.weixin.qq.com`).
+//! - A [`RequestTemplate`] is replayed identically on every attempt; an
+//!   [`AttemptHook`] adds per-attempt headers, so every attempt carries a fresh
+//!   signature (timestamp and nonce).
+//! - [`HttpConnector`] is the pluggable HTTP stack; the default [`HyperConnector`] is
+//!   hyper 1 with a keep-alive pool, rustls on `ring`, HTTP/1.1 and HTTP/2 by ALPN,
+//!   and a response body limit enforced while streaming.
+//! - Non-2xx responses are returned as [`Response`]s (with their `Request-ID`), not
+//!   errors; [`Error`] is only for "no response".
+//! - `tracing` spans `coupon_http.call` (method, path template, attempts, status,
+//!   request id, elapsed) and `coupon_http.attempt` (attempt, host, status,
+//!   elapsed). Header values, bodies and real paths are never logged.
+//!
+//! ```no_run
+//! use coupon_http::{Attempt, BoxError, RequestTemplate, Transport};
+//! use http::{HeaderMap, HeaderValue, Method, header};
+//!
+//! # async fn demo() -> Result<(), coupon_http::Error> {
+//! let transport = Transport::builder().build()?;
+//! let template = RequestTemplate::new(
+//!     Method::GET,
+//!     "/brand/marketing/product-coupon/users/o4GgauInH_RCEdvrrNGrntXDuXXX/coupons?limit=10",
+//!     "/brand/marketing/product-coupon/users/{openid}/coupons",
+//! )
+//! .with_header(header::ACCEPT, HeaderValue::from_static("application/json"));
+//!
+//! // Called before every attempt: sign `attempt.method`, `attempt.path_and_query` and
+//! // `attempt.body` with a fresh timestamp and nonce.
+//! let sign = |attempt: &Attempt<'_>, headers: &mut HeaderMap| -> Result<(), BoxError> {
+//!     let authorization = format!("SCHEME ...attempt {}...", attempt.number);
+//!     headers.insert(header::AUTHORIZATION, HeaderValue::try_from(authorization)?);
+//!     Ok(())
+//! };
+//!
+//! let response = transport.execute(&template, &sign).await?;
+//! println!("{} request-id={:?}", response.status(), response.request_id());
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod connector;
+mod error;
+mod retry;
+mod template;
+mod transport;
+
+pub use connector::{
+    ConnectorFuture, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, HttpConnector, HyperConnector, HyperConnectorConfig,
+    RootCertificates,
+};
+pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
+pub use retry::{Clock, RetryPolicy, TokioClock};
+pub use template::{Attempt, AttemptHook, NoopHook, RequestTemplate};
+pub use transport::{
+    DEFAULT_BACKUP_BASE_URL, DEFAULT_PRIMARY_BASE_URL, DEFAULT_REQUEST_TIMEOUT, Endpoint, Response,
+    Transport, TransportBuilder, default_user_agent,
+};

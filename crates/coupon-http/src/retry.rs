@@ -1,0 +1,275 @@
+//! Retry policy, backoff with full jitter, and the injectable clock.
+
+use std::fmt;
+use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, StatusCode};
+
+/// When and how often [`Transport::execute`](crate::Transport::execute) retries.
+///
+/// Retried: connect errors, timeouts, I/O errors, and the statuses 429, 500, 502 and
+/// 503. Never retried: any other status (in particular 400, 401, 403, 404), hook
+/// failures, oversized bodies.
+///
+/// The delay before retry *n* (n = 1, 2, …) is drawn uniformly from
+/// `[0, min(max_delay, base_delay · 2ⁿ⁻¹)]` ("full jitter"), or is exactly that cap
+/// when jitter is off. A `Retry-After: <seconds>` response header replaces the
+/// computed delay. A retry is started only if it can start within `max_elapsed` of
+/// the call's start; otherwise the last outcome is returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_elapsed: Duration,
+    full_jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, 200 ms base delay, 5 s maximum delay, 60 s total, full jitter.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_elapsed: Duration::from_secs(60),
+            full_jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The default policy (see [`Default`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A policy that makes exactly one attempt.
+    pub fn no_retry() -> Self {
+        Self::default().with_max_attempts(1)
+    }
+
+    /// Total number of attempts, the first included (at least 1; 0 is taken as 1).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// Delay cap before the first retry; doubles for each further retry.
+    pub fn with_base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// Upper bound of any computed delay (not of `Retry-After`).
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Time budget of the whole call: no retry starts after it. A retry's request
+    /// timeout is also cut to what remains of it.
+    pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = max_elapsed;
+        self
+    }
+
+    /// Full jitter on (default) or off (deterministic delays, for tests).
+    pub fn with_full_jitter(mut self, full_jitter: bool) -> Self {
+        self.full_jitter = full_jitter;
+        self
+    }
+
+    /// Total number of attempts.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Base delay.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// Maximum computed delay.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// Time budget of a call.
+    pub fn max_elapsed(&self) -> Duration {
+        self.max_elapsed
+    }
+
+    /// Whether full jitter is on.
+    pub fn full_jitter(&self) -> bool {
+        self.full_jitter
+    }
+
+    /// The upper bound of the delay before retry `retry` (1-based).
+    pub(crate) fn delay_cap(&self, retry: u32) -> Duration {
+        let shift = retry.saturating_sub(1).min(31);
+        self.base_delay
+            .checked_mul(1u32 << shift)
+            .unwrap_or(Duration::MAX)
+            .min(self.max_delay)
+    }
+
+    /// The delay before retry `retry`, jittered with `random` when jitter is on.
+    pub(crate) fn delay(&self, retry: u32, random: u64) -> Duration {
+        let cap = self.delay_cap(retry);
+        if !self.full_jitter {
+            return cap;
+        }
+        let cap_nanos = u64::try_from(cap.as_nanos()).unwrap_or(u64::MAX);
+        if cap_nanos == u64::MAX {
+            return Duration::from_nanos(random);
+        }
+        Duration::from_nanos(random % (cap_nanos + 1))
+    }
+}
+
+/// Whether a response status is retried.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503)
+}
+
+/// Parses `Retry-After: <seconds>`; HTTP dates and garbage are ignored.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    value.parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// The time source of the retry loop: backoff sleeps and the call's time budget.
+///
+/// The default is [`TokioClock`]. Tests inject a fake that records the requested
+/// sleeps and advances a virtual `now` instead of waiting. (Request and connect
+/// timeouts always run on the tokio timer.)
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant.
+    fn now(&self) -> Instant;
+    /// Waits for `duration`.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+}
+
+/// Real time: [`Instant::now`] and `tokio::time::sleep`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioClock;
+
+impl Clock for TokioClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// A lock-free SplitMix64 generator for jitter (not cryptographic; it only spreads
+/// retries). Seeded from the standard library's per-process random hasher keys.
+#[derive(Debug)]
+pub(crate) struct JitterRng(AtomicU64);
+
+impl JitterRng {
+    const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+    pub(crate) fn from_entropy() -> Self {
+        Self(AtomicU64::new(RandomState::new().hash_one(0x5eed_u64)))
+    }
+
+    pub(crate) fn next(&self) -> u64 {
+        let mut z = self
+            .0
+            .fetch_add(Self::GAMMA, Ordering::Relaxed)
+            .wrapping_add(Self::GAMMA);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn caps_double_from_base_and_stop_at_max() {
+        let p = RetryPolicy::new()
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(350));
+        assert_eq!(p.delay_cap(1), Duration::from_millis(100));
+        assert_eq!(p.delay_cap(2), Duration::from_millis(200));
+        assert_eq!(p.delay_cap(3), Duration::from_millis(350));
+        assert_eq!(p.delay_cap(400), Duration::from_millis(350));
+    }
+
+    #[test]
+    fn without_jitter_the_delay_is_the_cap() {
+        let p = RetryPolicy::new().with_full_jitter(false);
+        assert_eq!(p.delay(2, 12345), p.delay_cap(2));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_only() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(http::header::RETRY_AFTER, " 7 ".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            http::header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn retryable_statuses_are_exactly_429_500_502_503() {
+        let retryable: Vec<u16> = (100..600)
+            .filter(|s| is_retryable_status(StatusCode::from_u16(*s).unwrap()))
+            .collect();
+        assert_eq!(retryable, vec![429, 500, 502, 503]);
+    }
+
+    #[test]
+    fn jitter_rng_varies() {
+        let rng = JitterRng::from_entropy();
+        let a = rng.next();
+        let b = rng.next();
+        assert_ne!(a, b);
+    }
+
+    proptest! {
+        #[test]
+        fn jittered_delay_never_exceeds_cap(
+            base_ms in 0u64..10_000,
+            max_ms in 0u64..100_000,
+            retry in 1u32..100,
+            random in any::<u64>(),
+        ) {
+            let p = RetryPolicy::new()
+                .with_base_delay(Duration::from_millis(base_ms))
+                .with_max_delay(Duration::from_millis(max_ms));
+            let cap = p.delay_cap(retry);
+            prop_assert!(cap <= Duration::from_millis(max_ms));
+            prop_assert!(cap >= Duration::from_millis(base_ms).min(Duration::from_millis(max_ms)));
+            prop_assert!(p.delay(retry, random) <= cap);
+        }
+
+        #[test]
+        fn caps_are_monotonic(base_ms in 0u64..10_000, max_ms in 0u64..100_000, retry in 1u32..100) {
+            let p = RetryPolicy::new()
+                .with_base_delay(Duration::from_millis(base_ms))
+                .with_max_delay(Duration::from_millis(max_ms));
+            prop_assert!(p.delay_cap(retry) <= p.delay_cap(retry + 1));
+        }
+    }
+}

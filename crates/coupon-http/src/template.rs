@@ -1,0 +1,114 @@
+//! What the caller hands to the transport: the request template and the per-attempt
+//! hook.
+
+use bytes::Bytes;
+use http::Method;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::BoxError;
+
+/// One logical request, replayed identically on every attempt.
+///
+/// The transport joins `path_and_query` to the base URL of the attempt's host; the
+/// hook then adds per-attempt headers (the signature). Nothing in the template is
+/// logged except `method` and `path_template`.
+#[derive(Debug, Clone)]
+pub struct RequestTemplate {
+    /// The HTTP method.
+    pub method: Method,
+    /// The absolute path with `?` and the query string, already percent-encoded,
+    /// exactly as sent and signed (e.g. `/v3/marketing/x?limit=10`).
+    pub path_and_query: String,
+    /// The route with its parameters left as placeholders (e.g.
+    /// `/brand/marketing/product-coupon/users/{openid}/coupons`), used in logs
+    /// instead of the real path so identifiers such as openids are never logged.
+    pub path_template: &'static str,
+    /// Headers sent on every attempt (e.g. `Accept`, `Content-Type`). A `User-Agent`
+    /// here overrides the transport's.
+    pub headers: HeaderMap,
+    /// The body, sent byte-for-byte identical on every attempt. Empty for GET.
+    pub body: Bytes,
+}
+
+impl RequestTemplate {
+    /// A template without headers or body.
+    pub fn new(
+        method: Method,
+        path_and_query: impl Into<String>,
+        path_template: &'static str,
+    ) -> Self {
+        Self {
+            method,
+            path_and_query: path_and_query.into(),
+            path_template,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Sets (replaces) one header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Sets the body.
+    pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+}
+
+/// What the hook sees of the attempt it prepares.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Attempt<'a> {
+    /// 1 for the first attempt, 2 for the first retry, …
+    pub number: u32,
+    /// The request method.
+    pub method: &'a Method,
+    /// The path and query exactly as sent (what a signature covers).
+    pub path_and_query: &'a str,
+    /// The body bytes exactly as sent (what a signature covers).
+    pub body: &'a [u8],
+}
+
+/// Called before every attempt to add per-attempt headers, typically a freshly
+/// signed `Authorization` (new timestamp and nonce on each retry).
+///
+/// `headers` already holds the template's headers and the `User-Agent`; the hook
+/// inserts what it needs. An error aborts the call with
+/// [`ErrorKind::Hook`](crate::ErrorKind::Hook) and is not retried.
+///
+/// Closures `Fn(&Attempt<'_>, &mut HeaderMap) -> Result<(), BoxError>` implement it.
+pub trait AttemptHook: Send + Sync {
+    /// Prepares attempt `attempt` by adding headers.
+    fn before_attempt(
+        &self,
+        attempt: &Attempt<'_>,
+        headers: &mut HeaderMap,
+    ) -> Result<(), BoxError>;
+}
+
+impl<F> AttemptHook for F
+where
+    F: Fn(&Attempt<'_>, &mut HeaderMap) -> Result<(), BoxError> + Send + Sync,
+{
+    fn before_attempt(
+        &self,
+        attempt: &Attempt<'_>,
+        headers: &mut HeaderMap,
+    ) -> Result<(), BoxError> {
+        self(attempt, headers)
+    }
+}
+
+/// A hook that adds nothing (unsigned requests, benchmarks).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoopHook;
+
+impl AttemptHook for NoopHook {
+    fn before_attempt(&self, _: &Attempt<'_>, _: &mut HeaderMap) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
