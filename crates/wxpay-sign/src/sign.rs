@@ -1,0 +1,358 @@
+//! Request signing: the pure function and its conveniences.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::HeaderValue;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::keys::PrivateKey;
+use crate::nonce::try_generate_nonce;
+
+/// The two `Authorization` schemes of WeChat Pay APIv3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// `WECHATPAY-BRAND-SHA256-RSA2048 brand_id="…",…` — brand APIs (`/brand/…`).
+    Brand,
+    /// `WECHATPAY2-SHA256-RSA2048 mchid="…",…` — merchant and service-provider APIs (`/v3/…`).
+    Merchant,
+}
+
+impl Scheme {
+    /// The scheme token that opens the header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Brand => "WECHATPAY-BRAND-SHA256-RSA2048",
+            Scheme::Merchant => "WECHATPAY2-SHA256-RSA2048",
+        }
+    }
+
+    /// The parameter naming the caller: `brand_id` or `mchid`.
+    pub fn id_param(self) -> &'static str {
+        match self {
+            Scheme::Brand => "brand_id",
+            Scheme::Merchant => "mchid",
+        }
+    }
+}
+
+/// Who signs: a brand (brand APIs) or a merchant / service provider (`/v3/…` APIs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// A brand, identified by its `brand_id`.
+    Brand {
+        /// The brand id.
+        brand_id: String,
+    },
+    /// A merchant or service provider, identified by its `mchid`.
+    Merchant {
+        /// The merchant id.
+        mchid: String,
+    },
+}
+
+impl Identity {
+    /// The `Authorization` scheme this identity signs with.
+    pub fn scheme(&self) -> Scheme {
+        match self {
+            Identity::Brand { .. } => Scheme::Brand,
+            Identity::Merchant { .. } => Scheme::Merchant,
+        }
+    }
+
+    /// The brand id or mchid.
+    pub fn id(&self) -> &str {
+        match self {
+            Identity::Brand { brand_id } => brand_id,
+            Identity::Merchant { mchid } => mchid,
+        }
+    }
+}
+
+/// The parts of an HTTP request that WeChat Pay signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignableRequest<'a> {
+    /// HTTP method exactly as sent, e.g. `GET`.
+    pub method: &'a str,
+    /// Absolute path plus `?query` exactly as sent (percent-encoded), no scheme or host.
+    pub path_and_query: &'a str,
+    /// The exact body bytes sent; empty for GET. For image uploads, the `meta` JSON.
+    pub body: &'a [u8],
+}
+
+impl<'a> SignableRequest<'a> {
+    /// Bundles method, path-and-query and body.
+    pub fn new(method: &'a str, path_and_query: &'a str, body: &'a [u8]) -> Self {
+        Self {
+            method,
+            path_and_query,
+            body,
+        }
+    }
+
+    /// The exact bytes that are signed:
+    /// `METHOD\nPATH_AND_QUERY\nTIMESTAMP\nNONCE\nBODY\n`.
+    pub fn message(&self, timestamp: &str, nonce: &str) -> Vec<u8> {
+        let mut m = Vec::with_capacity(
+            self.method.len()
+                + self.path_and_query.len()
+                + timestamp.len()
+                + nonce.len()
+                + self.body.len()
+                + 5,
+        );
+        for part in [
+            self.method.as_bytes(),
+            self.path_and_query.as_bytes(),
+            timestamp.as_bytes(),
+            nonce.as_bytes(),
+            self.body,
+        ] {
+            m.extend_from_slice(part);
+            m.push(b'\n');
+        }
+        m
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |field, reason: &str| {
+            Err(Error::InvalidSigningInput {
+                field,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.method.is_empty() || !self.method.bytes().all(is_tchar) {
+            return bad(
+                "method",
+                "must be a non-empty HTTP token such as GET or POST",
+            );
+        }
+        let p = self.path_and_query;
+        if p.starts_with("http://") || p.starts_with("https://") {
+            return bad(
+                "path_and_query",
+                "pass only the path and query (e.g. /v3/…?a=b), without scheme and host",
+            );
+        }
+        if !p.starts_with('/') {
+            return bad("path_and_query", "must start with `/`");
+        }
+        if !p.bytes().all(|b| b.is_ascii_graphic()) || p.contains('#') {
+            return bad(
+                "path_and_query",
+                "must be percent-encoded ASCII without spaces, control characters or a `#fragment`",
+            );
+        }
+        Ok(())
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Checks that `value` can sit inside `name="…"`: visible ASCII, no `"` or `\`.
+fn validate_param(field: &'static str, value: &str) -> Result<()> {
+    if value.is_empty()
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    {
+        return Err(Error::InvalidSigningInput {
+            field,
+            reason: "must be non-empty visible ASCII without `\"` or `\\`".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn validate_nonce(nonce: &str) -> Result<()> {
+    if nonce.is_empty() || nonce.len() > 128 || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::InvalidSigningInput {
+            field: "nonce",
+            reason: "must be 1–128 characters of [0-9A-Za-z] (WeChat Pay uses 32)".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Signs requests for one identity with one API-certificate key.
+///
+/// `Debug` shows the identity and serial, never the key.
+#[derive(Clone, Debug)]
+pub struct Signer {
+    identity: Identity,
+    serial_no: String,
+    key: PrivateKey,
+}
+
+impl Signer {
+    /// A signer for the brand scheme. `serial_no` is the serial of the brand's
+    /// own API certificate.
+    pub fn brand(
+        brand_id: impl Into<String>,
+        serial_no: impl Into<String>,
+        key: PrivateKey,
+    ) -> Self {
+        Self::new(
+            Identity::Brand {
+                brand_id: brand_id.into(),
+            },
+            serial_no,
+            key,
+        )
+    }
+
+    /// A signer for the merchant / service-provider scheme. `serial_no` is the
+    /// serial of the merchant's own API certificate.
+    pub fn merchant(
+        mchid: impl Into<String>,
+        serial_no: impl Into<String>,
+        key: PrivateKey,
+    ) -> Self {
+        Self::new(
+            Identity::Merchant {
+                mchid: mchid.into(),
+            },
+            serial_no,
+            key,
+        )
+    }
+
+    /// A signer for any identity.
+    pub fn new(identity: Identity, serial_no: impl Into<String>, key: PrivateKey) -> Self {
+        Self {
+            identity,
+            serial_no: serial_no.into(),
+            key,
+        }
+    }
+
+    /// Who signs.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The API-certificate serial number put in `serial_no`.
+    pub fn serial_no(&self) -> &str {
+        &self.serial_no
+    }
+
+    /// The private key.
+    pub fn private_key(&self) -> &PrivateKey {
+        &self.key
+    }
+
+    /// Signs `request` at `timestamp` (Unix seconds) with `nonce`: a pure,
+    /// deterministic function of its inputs (RSASSA-PKCS1-v1_5 is deterministic).
+    pub fn sign(
+        &self,
+        request: &SignableRequest<'_>,
+        timestamp: i64,
+        nonce: &str,
+    ) -> Result<Authorization> {
+        request.validate()?;
+        validate_nonce(nonce)?;
+        let scheme = self.identity.scheme();
+        validate_param(scheme.id_param(), self.identity.id())?;
+        validate_param("serial_no", &self.serial_no)?;
+
+        let ts = timestamp.to_string();
+        let signature = self.sign_message(&request.message(&ts, nonce))?;
+        let header = format!(
+            "{} {}=\"{}\",nonce_str=\"{}\",timestamp=\"{}\",serial_no=\"{}\",signature=\"{}\"",
+            scheme.as_str(),
+            scheme.id_param(),
+            self.identity.id(),
+            nonce,
+            ts,
+            self.serial_no,
+            signature
+        );
+        let mut value = HeaderValue::from_str(&header).map_err(|e| Error::InvalidSigningInput {
+            field: "authorization",
+            reason: e.to_string(),
+        })?;
+        value.set_sensitive(true);
+        Ok(Authorization {
+            header,
+            value,
+            scheme,
+            timestamp,
+            nonce: nonce.to_owned(),
+        })
+    }
+
+    /// Signs with the system clock and a fresh nonce.
+    pub fn sign_now(&self, request: &SignableRequest<'_>) -> Result<Authorization> {
+        self.sign_with_clock(request, &SystemClock)
+    }
+
+    /// Signs with `clock`'s time and a fresh nonce.
+    pub fn sign_with_clock(
+        &self,
+        request: &SignableRequest<'_>,
+        clock: &dyn Clock,
+    ) -> Result<Authorization> {
+        self.sign(request, clock.now_unix(), &try_generate_nonce()?)
+    }
+
+    /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature over arbitrary bytes (for
+    /// example a response message `TIMESTAMP\nNONCE\nBODY\n`).
+    pub fn sign_message(&self, message: &[u8]) -> Result<String> {
+        Ok(STANDARD.encode(self.key.sign_pkcs1_sha256(message)?))
+    }
+}
+
+/// A signed `Authorization` header value.
+///
+/// `Debug` redacts the signature; [`Authorization::to_header_value`] yields a
+/// value marked sensitive so `http`'s own `Debug` hides it too.
+#[derive(Clone)]
+pub struct Authorization {
+    header: String,
+    value: HeaderValue,
+    scheme: Scheme,
+    timestamp: i64,
+    nonce: String,
+}
+
+impl Authorization {
+    /// The full header value.
+    pub fn as_str(&self) -> &str {
+        &self.header
+    }
+
+    /// The header value, marked sensitive.
+    pub fn to_header_value(&self) -> HeaderValue {
+        self.value.clone()
+    }
+
+    /// The signed timestamp.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// The signed nonce.
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
+    /// The scheme used.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+}
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authorization")
+            .field("scheme", &self.scheme.as_str())
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("signature", &"<redacted>")
+            .finish()
+    }
+}
