@@ -1,0 +1,75 @@
+//! Typed data for the WeChat Pay product-coupon (商品券) API: requests,
+//! responses, webhook payloads and error bodies, with explicit "present iff"
+//! validation. Pure data — no I/O, no async, no crypto; depends only on
+//! `serde` and `serde_json`.
+//!
+//! Modules by resource:
+//! - [`ids`]: identifier newtypes ([`ids::ProductCouponId`], [`ids::StockId`], …).
+//! - [`time`]: [`time::Timestamp`] (exact wire string) and its RFC 3339 view.
+//! - [`common`]: shared sub-objects (available periods, discount rules, display infos, [`common::Fen`]).
+//! - [`stock`]: [`stock::Stock`], list stocks (page 000), add stock (page 001).
+//! - [`product_coupon`]: [`product_coupon::ProductCoupon`], partner update (page 003).
+//! - [`user_coupon`]: [`user_coupon::UserCoupon`], list user coupons (page 002).
+//! - [`webhook`]: notification envelope, event types, the SEND payload.
+//! - [`error`]: the WeChat Pay error body and this crate's [`ModelError`].
+//! - [`validate`]: [`RuleId`], [`Violation`], [`Violations`], [`ValidationContext`].
+//!
+//! Parsing is lenient (unknown fields ignored, unknown enum values kept in
+//! `Unknown(String)` and written back unchanged, most documented-required
+//! response fields optional — each type documents its required ones).
+//! Serialising omits absent fields. Validation is a separate step.
+//!
+//! # Example
+//! ```
+//! use coupon_model::stock::{ListStocksRequest, ListStocksResponse, StockState};
+//! use coupon_model::{RuleId, ValidationContext};
+//!
+//! let request = ListStocksRequest::new("1000000013")
+//!     .with_state(StockState::Deactivated)
+//!     .with_page_size(10);
+//! assert_eq!(
+//!     request.query_pairs(),
+//!     vec![("state", "DEACTIVATED".to_owned()), ("page_size", "10".to_owned())]
+//! );
+//!
+//! let body = br#"{"stock_list":[{"product_coupon_id":"1000000013","stock_id":"1",
+//!     "coupon_code_mode":"WECHATPAY","coupon_code_count_info":{"total_count":0},
+//!     "state":"A_FUTURE_STATE"}]}"#;
+//! let response: ListStocksResponse = serde_json::from_slice(body)?;
+//! assert_eq!(response.stocks()[0].state.as_ref().map(|s| s.as_str()), Some("A_FUTURE_STATE"));
+//!
+//! // The first page (no page_token) must carry total_count, and only UPLOAD
+//! // stocks report coupon_code_count_info: both are reported, with pointers.
+//! let ctx = request.response_context();
+//! let violations = response.validate(Some(&ctx)).unwrap_err();
+//! assert!(violations.contains(RuleId::TotalCountIffFirstPage, "/total_count"));
+//! assert!(violations.contains(RuleId::CodeCountIffUpload, "/stock_list/0/coupon_code_count_info"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[macro_use]
+mod macros;
+
+pub mod common;
+pub mod error;
+pub mod ids;
+pub mod product_coupon;
+pub mod stock;
+pub mod time;
+pub mod user_coupon;
+pub mod validate;
+pub mod webhook;
+
+pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, ModelError};
+pub use validate::{RuleId, ValidationContext, Violation, Violations};
+
+/// Parses a JSON document into `T`, naming `what` in the error (e.g.
+/// `from_json::<Stock>(bytes, "stock")`).
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<T, ModelError> {
+    serde_json::from_slice(bytes).map_err(|source| ModelError::Json { what, source })
+}
