@@ -25,9 +25,16 @@ mod keys;
 mod nonce;
 mod pem;
 mod sign;
+mod verify;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{MIN_RSA_BITS, PrivateKey, PublicKey};
 pub use nonce::{NONCE_LEN, generate_nonce, try_generate_nonce, try_generate_nonce_of_len};
 pub use sign::{Authorization, Identity, Scheme, SignableRequest, Signer};
+pub use verify::{
+    ParsedAuthorization, ResponseSigner, SIGNATURE_PROBE_PREFIX, SignatureHeaders,
+    TIMESTAMP_WINDOW_SECS, Verifier, VerifierBuilder, WECHATPAY_NONCE, WECHATPAY_SERIAL,
+    WECHATPAY_SIGNATURE, WECHATPAY_SIGNATURE_TYPE, WECHATPAY_TIMESTAMP, check_timestamp,
+    response_message, verify_request,
+};

@@ -1,0 +1,563 @@
+//! Verification: responses and webhooks (`Wechatpay-*` headers) on the client
+//! side, `Authorization` headers on the server side (sandbox).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::keys::{PrivateKey, PublicKey};
+use crate::nonce::try_generate_nonce;
+use crate::sign::{Identity, Scheme, SignableRequest};
+
+/// Timestamps differing from local time by this many seconds or more are rejected.
+pub const TIMESTAMP_WINDOW_SECS: u64 = 300;
+
+/// Prefix of WeChat Pay's deliberate signature probes.
+pub const SIGNATURE_PROBE_PREFIX: &str = "WECHATPAY/SIGNTEST/";
+
+/// `Wechatpay-Timestamp`.
+pub const WECHATPAY_TIMESTAMP: HeaderName = HeaderName::from_static("wechatpay-timestamp");
+/// `Wechatpay-Nonce`.
+pub const WECHATPAY_NONCE: HeaderName = HeaderName::from_static("wechatpay-nonce");
+/// `Wechatpay-Signature`.
+pub const WECHATPAY_SIGNATURE: HeaderName = HeaderName::from_static("wechatpay-signature");
+/// `Wechatpay-Serial`.
+pub const WECHATPAY_SERIAL: HeaderName = HeaderName::from_static("wechatpay-serial");
+/// `Wechatpay-Signature-Type` (sent with webhooks).
+pub const WECHATPAY_SIGNATURE_TYPE: HeaderName =
+    HeaderName::from_static("wechatpay-signature-type");
+
+/// Rejects `timestamp` when it differs from `clock`'s time by `window_secs` or
+/// more, in either direction ([`Error::TimestampSkew`]).
+pub fn check_timestamp(clock: &dyn Clock, timestamp: i64, window_secs: u64) -> Result<()> {
+    let now = clock.now_unix();
+    if now.abs_diff(timestamp) >= window_secs {
+        return Err(Error::TimestampSkew {
+            timestamp,
+            now,
+            window: window_secs,
+        });
+    }
+    Ok(())
+}
+
+/// The exact bytes a response or webhook signature covers:
+/// `TIMESTAMP\nNONCE\nBODY\n`.
+pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(timestamp.len() + nonce.len() + body.len() + 3);
+    for part in [timestamp.as_bytes(), nonce.as_bytes(), body] {
+        m.extend_from_slice(part);
+        m.push(b'\n');
+    }
+    m
+}
+
+fn is_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty() && digits.len() <= 19 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+// ---------------------------------------------------------------------------
+// Response / webhook headers
+// ---------------------------------------------------------------------------
+
+/// The four signature headers of a WeChat Pay response or webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureHeaders {
+    timestamp: i64,
+    /// The timestamp exactly as received (it is what was signed).
+    timestamp_raw: String,
+    nonce: String,
+    signature: String,
+    serial: String,
+}
+
+impl SignatureHeaders {
+    /// Builds headers from parts (for servers signing responses, and tests).
+    pub fn new(
+        timestamp: i64,
+        nonce: impl Into<String>,
+        signature: impl Into<String>,
+        serial: impl Into<String>,
+    ) -> Self {
+        Self {
+            timestamp,
+            timestamp_raw: timestamp.to_string(),
+            nonce: nonce.into(),
+            signature: signature.into(),
+            serial: serial.into(),
+        }
+    }
+
+    /// Reads `Wechatpay-Timestamp`, `Wechatpay-Nonce`, `Wechatpay-Signature` and
+    /// `Wechatpay-Serial`. Fails with [`Error::MissingHeader`] or
+    /// [`Error::InvalidHeader`] naming the header (a header given twice is invalid).
+    pub fn from_header_map(headers: &HeaderMap) -> Result<Self> {
+        let timestamp_raw = header_str(headers, &WECHATPAY_TIMESTAMP, "Wechatpay-Timestamp")?;
+        let timestamp = if is_decimal(&timestamp_raw) {
+            timestamp_raw.parse::<i64>().ok()
+        } else {
+            None
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(Error::InvalidHeader {
+                name: "Wechatpay-Timestamp",
+                reason: format!("{timestamp_raw:?} is not a Unix timestamp in seconds"),
+            });
+        };
+        Ok(Self {
+            timestamp,
+            timestamp_raw,
+            nonce: header_str(headers, &WECHATPAY_NONCE, "Wechatpay-Nonce")?,
+            signature: header_str(headers, &WECHATPAY_SIGNATURE, "Wechatpay-Signature")?,
+            serial: header_str(headers, &WECHATPAY_SERIAL, "Wechatpay-Serial")?,
+        })
+    }
+
+    /// Inserts the four headers into `headers` (replacing existing values).
+    pub fn apply_to(&self, headers: &mut HeaderMap) -> Result<()> {
+        for (name, display, value) in [
+            (
+                WECHATPAY_TIMESTAMP,
+                "Wechatpay-Timestamp",
+                &self.timestamp_raw,
+            ),
+            (WECHATPAY_NONCE, "Wechatpay-Nonce", &self.nonce),
+            (WECHATPAY_SIGNATURE, "Wechatpay-Signature", &self.signature),
+            (WECHATPAY_SERIAL, "Wechatpay-Serial", &self.serial),
+        ] {
+            let value = HeaderValue::from_str(value).map_err(|e| Error::InvalidHeader {
+                name: display,
+                reason: e.to_string(),
+            })?;
+            headers.insert(name, value);
+        }
+        Ok(())
+    }
+
+    /// The signed timestamp.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// `Wechatpay-Nonce`.
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
+    /// `Wechatpay-Signature` (base64, or a `WECHATPAY/SIGNTEST/` probe).
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// `Wechatpay-Serial`: the WeChat Pay public key id or platform-certificate serial.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// The bytes the signature covers for `body`.
+    pub fn message(&self, body: &[u8]) -> Vec<u8> {
+        response_message(&self.timestamp_raw, &self.nonce, body)
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: &HeaderName, display: &'static str) -> Result<String> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Err(Error::MissingHeader { name: display });
+    };
+    if values.next().is_some() {
+        return Err(Error::InvalidHeader {
+            name: display,
+            reason: "appears more than once".into(),
+        });
+    }
+    let s = value.to_str().map_err(|_| Error::InvalidHeader {
+        name: display,
+        reason: "is not visible ASCII".into(),
+    })?;
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(Error::InvalidHeader {
+            name: display,
+            reason: "is empty".into(),
+        });
+    }
+    Ok(s.to_owned())
+}
+
+// ---------------------------------------------------------------------------
+// Verifier
+// ---------------------------------------------------------------------------
+
+/// Verifies WeChat Pay responses and webhooks against one or more public keys.
+///
+/// Holds several keys at once (key rotation; platform certificate → public-key
+/// migration) and an injectable [`Clock`]. Cheap to clone, `Send + Sync`.
+///
+/// Checks, in order: headers parse → signature probe → known serial →
+/// timestamp window (`|now − ts| ≥ 300 s` rejected) → signature.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<VerifierInner>,
+}
+
+struct VerifierInner {
+    keys: BTreeMap<String, PublicKey>,
+    clock: Arc<dyn Clock>,
+    window: u64,
+}
+
+/// Builds a [`Verifier`].
+#[derive(Debug)]
+pub struct VerifierBuilder {
+    keys: BTreeMap<String, PublicKey>,
+    clock: Option<Arc<dyn Clock>>,
+    window: u64,
+}
+
+impl Verifier {
+    /// Starts a builder (system clock, 300 s window, no keys).
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder {
+            keys: BTreeMap::new(),
+            clock: None,
+            window: TIMESTAMP_WINDOW_SECS,
+        }
+    }
+
+    /// Verifies a response or webhook `body` against its signature headers.
+    pub fn verify(&self, headers: &SignatureHeaders, body: &[u8]) -> Result<()> {
+        if headers.signature.starts_with(SIGNATURE_PROBE_PREFIX) {
+            return Err(Error::SignatureProbe {
+                serial: headers.serial.clone(),
+            });
+        }
+        let Some(key) = self.inner.keys.get(&headers.serial) else {
+            return Err(Error::UnknownSerial {
+                got: headers.serial.clone(),
+                known: self.inner.keys.keys().cloned().collect(),
+            });
+        };
+        check_timestamp(&*self.inner.clock, headers.timestamp, self.inner.window)?;
+        let signature =
+            STANDARD
+                .decode(headers.signature.as_bytes())
+                .map_err(|e| Error::InvalidHeader {
+                    name: "Wechatpay-Signature",
+                    reason: format!("is not standard base64: {e}"),
+                })?;
+        if key.verify_pkcs1_sha256(&headers.message(body), &signature) {
+            Ok(())
+        } else {
+            Err(Error::BadSignature {
+                serial: headers.serial.clone(),
+            })
+        }
+    }
+
+    /// Reads the signature headers from `headers` and verifies `body`.
+    pub fn verify_headers(&self, headers: &HeaderMap, body: &[u8]) -> Result<()> {
+        self.verify(&SignatureHeaders::from_header_map(headers)?, body)
+    }
+
+    /// The ids (public key ids / certificate serials) of the keys held, sorted.
+    pub fn key_ids(&self) -> Vec<&str> {
+        self.inner.keys.keys().map(String::as_str).collect()
+    }
+
+    /// The key held under `id`, if any.
+    pub fn public_key(&self, id: &str) -> Option<&PublicKey> {
+        self.inner.keys.get(id)
+    }
+
+    /// The timestamp window in seconds.
+    pub fn timestamp_window_secs(&self) -> u64 {
+        self.inner.window
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.inner.keys)
+            .field("clock", &self.inner.clock)
+            .field("window_secs", &self.inner.window)
+            .finish()
+    }
+}
+
+impl VerifierBuilder {
+    /// Adds (or replaces) the key with id `id`: a WeChat Pay public key id
+    /// (`PUB_KEY_ID_…`) or a platform-certificate serial (uppercase hex).
+    pub fn public_key(mut self, id: impl Into<String>, key: PublicKey) -> Self {
+        self.keys.insert(id.into(), key);
+        self
+    }
+
+    /// Uses `clock` instead of the system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Changes the timestamp window (default [`TIMESTAMP_WINDOW_SECS`]).
+    pub fn timestamp_window_secs(mut self, secs: u64) -> Self {
+        self.window = secs;
+        self
+    }
+
+    /// Builds the verifier; fails with [`Error::NoPublicKeys`] when no key was added.
+    pub fn build(self) -> Result<Verifier> {
+        if self.keys.is_empty() {
+            return Err(Error::NoPublicKeys);
+        }
+        Ok(Verifier {
+            inner: Arc::new(VerifierInner {
+                keys: self.keys,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                window: self.window,
+            }),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Server side: signing responses
+// ---------------------------------------------------------------------------
+
+/// Signs responses and webhooks the way WeChat Pay does (for sandboxes and tests).
+#[derive(Clone, Debug)]
+pub struct ResponseSigner {
+    serial: String,
+    key: PrivateKey,
+}
+
+impl ResponseSigner {
+    /// A signer whose messages carry `Wechatpay-Serial: serial` (e.g. `PUB_KEY_ID_…`).
+    pub fn new(serial: impl Into<String>, key: PrivateKey) -> Self {
+        Self {
+            serial: serial.into(),
+            key,
+        }
+    }
+
+    /// The serial put in `Wechatpay-Serial`.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// The public key that verifies this signer's messages.
+    pub fn public_key(&self) -> PublicKey {
+        self.key.public_key()
+    }
+
+    /// Signs `body` at `timestamp` with `nonce` (pure, deterministic).
+    pub fn sign(&self, body: &[u8], timestamp: i64, nonce: &str) -> Result<SignatureHeaders> {
+        let ts = timestamp.to_string();
+        let sig = self
+            .key
+            .sign_pkcs1_sha256(&response_message(&ts, nonce, body))?;
+        Ok(SignatureHeaders::new(
+            timestamp,
+            nonce,
+            STANDARD.encode(sig),
+            self.serial.clone(),
+        ))
+    }
+
+    /// Signs `body` with `clock`'s time and a fresh nonce.
+    pub fn sign_with_clock(&self, body: &[u8], clock: &dyn Clock) -> Result<SignatureHeaders> {
+        self.sign(body, clock.now_unix(), &try_generate_nonce()?)
+    }
+
+    /// Signs `body` with the system clock and a fresh nonce.
+    pub fn sign_now(&self, body: &[u8]) -> Result<SignatureHeaders> {
+        self.sign_with_clock(body, &SystemClock)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Server side: parsing and verifying Authorization
+// ---------------------------------------------------------------------------
+
+/// A parsed request `Authorization` header (server side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedAuthorization {
+    scheme: Scheme,
+    id: String,
+    nonce_str: String,
+    timestamp: i64,
+    timestamp_raw: String,
+    serial_no: String,
+    signature: String,
+}
+
+impl ParsedAuthorization {
+    /// Parses `SCHEME key="value",…`. Parameters may come in any order, with
+    /// optional spaces after commas; unknown parameters are ignored, duplicates
+    /// and missing ones are errors ([`Error::MalformedAuthorization`]). Never
+    /// panics, whatever the input.
+    pub fn parse(header: &str) -> Result<Self> {
+        let bad = |reason: String| Error::MalformedAuthorization { reason };
+        let header = header.trim();
+        let Some((scheme_token, params)) = header.split_once(' ') else {
+            return Err(bad("expected a scheme, a space, then parameters".into()));
+        };
+        let scheme = match scheme_token {
+            "WECHATPAY-BRAND-SHA256-RSA2048" => Scheme::Brand,
+            "WECHATPAY2-SHA256-RSA2048" => Scheme::Merchant,
+            other => {
+                return Err(bad(format!(
+                    "unknown scheme {:?}",
+                    other.chars().take(40).collect::<String>()
+                )));
+            }
+        };
+        let mut fields: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut rest = params.trim_start();
+        while !rest.is_empty() {
+            let Some((key, after_eq)) = rest.split_once('=') else {
+                return Err(bad("a parameter lacks `=`".into()));
+            };
+            let key = key.trim();
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(bad("a parameter name is empty or not [A-Za-z0-9_]".into()));
+            }
+            let (value, after_value) = if let Some(quoted) = after_eq.strip_prefix('"') {
+                let Some(end) = quoted.find('"') else {
+                    return Err(bad(format!("the value of {key} has no closing quote")));
+                };
+                (&quoted[..end], &quoted[end + 1..])
+            } else {
+                let end = after_eq.find(',').unwrap_or(after_eq.len());
+                (after_eq[..end].trim(), &after_eq[end..])
+            };
+            if fields.insert(key, value).is_some() {
+                return Err(bad(format!("parameter {key} appears twice")));
+            }
+            let after_value = after_value.trim_start();
+            rest = match after_value.strip_prefix(',') {
+                Some(r) => r.trim_start(),
+                None if after_value.is_empty() => after_value,
+                None => return Err(bad(format!("expected `,` after the value of {key}"))),
+            };
+        }
+        let other_id = match scheme {
+            Scheme::Brand => Scheme::Merchant.id_param(),
+            Scheme::Merchant => Scheme::Brand.id_param(),
+        };
+        if fields.contains_key(other_id) {
+            return Err(bad(format!(
+                "{} carries {other_id}: the brand and merchant schemes are mixed",
+                scheme.as_str()
+            )));
+        }
+        let mut take = |name: &str| -> Result<String> {
+            match fields.remove(name) {
+                Some(v) if !v.is_empty() => Ok(v.to_owned()),
+                Some(_) => Err(bad(format!("{name} is empty"))),
+                None => Err(bad(format!("{name} is missing"))),
+            }
+        };
+        let id = take(scheme.id_param())?;
+        let nonce_str = take("nonce_str")?;
+        let timestamp_raw = take("timestamp")?;
+        let serial_no = take("serial_no")?;
+        let signature = take("signature")?;
+        let timestamp = if is_decimal(&timestamp_raw) {
+            timestamp_raw.parse::<i64>().ok()
+        } else {
+            None
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(bad("timestamp is not a Unix timestamp in seconds".into()));
+        };
+        Ok(Self {
+            scheme,
+            id,
+            nonce_str,
+            timestamp,
+            timestamp_raw,
+            serial_no,
+            signature,
+        })
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The `brand_id` or `mchid`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The caller as an [`Identity`].
+    pub fn identity(&self) -> Identity {
+        match self.scheme {
+            Scheme::Brand => Identity::Brand {
+                brand_id: self.id.clone(),
+            },
+            Scheme::Merchant => Identity::Merchant {
+                mchid: self.id.clone(),
+            },
+        }
+    }
+
+    /// `nonce_str`.
+    pub fn nonce_str(&self) -> &str {
+        &self.nonce_str
+    }
+
+    /// `timestamp`.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// `serial_no`: the caller's API-certificate serial.
+    pub fn serial_no(&self) -> &str {
+        &self.serial_no
+    }
+
+    /// `signature` (base64).
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// The bytes the signature should cover for `request`.
+    pub fn message(&self, request: &SignableRequest<'_>) -> Vec<u8> {
+        request.message(&self.timestamp_raw, &self.nonce_str)
+    }
+}
+
+/// Checks that `auth`'s signature covers `request` under `key` (server side).
+///
+/// Only the signature is checked; check the caller's identity, serial and
+/// [`check_timestamp`] separately.
+pub fn verify_request(
+    key: &PublicKey,
+    auth: &ParsedAuthorization,
+    request: &SignableRequest<'_>,
+) -> Result<()> {
+    let signature =
+        STANDARD
+            .decode(auth.signature.as_bytes())
+            .map_err(|e| Error::MalformedAuthorization {
+                reason: format!("signature is not standard base64: {e}"),
+            })?;
+    if key.verify_pkcs1_sha256(&auth.message(request), &signature) {
+        Ok(())
+    } else {
+        Err(Error::BadSignature {
+            serial: auth.serial_no.clone(),
+        })
+    }
+}
