@@ -1,20 +1,91 @@
 //! WeChat Pay APIv3 signing for Rust: request `Authorization` headers, response
 //! and webhook signature verification, webhook resource decryption and
-//! sensitive-field encryption — byte-exact and fail-closed.
+//! sensitive-field encryption — byte-exact and fail-closed. Usable on its own in
+//! any APIv3 integration; no async runtime or HTTP client is pulled in (only the
+//! `http` types).
+//!
+//! * **Keys** — [`PrivateKey`] (PKCS#8 / PKCS#1 PEM or DER) and [`PublicKey`]
+//!   (SPKI, PKCS#1, X.509 certificate with its serial).
+//! * **Signing** — [`Signer`] turns a [`SignableRequest`] plus an explicit
+//!   timestamp and nonce into an [`Authorization`] (a pure function, like
+//!   `aws-sigv4`); [`Signer::sign_now`] uses the clock and a fresh nonce.
+//! * **Verification** — [`Verifier`] checks `Wechatpay-*` headers of responses
+//!   and webhooks against several keys, with an injectable [`Clock`];
+//!   [`ParsedAuthorization`] and [`verify_request`] are the server side.
+//! * **Webhooks** — [`decrypt_resource`] with an [`ApiV3Key`].
+//! * **Sensitive fields** — [`PublicKey::encrypt_sensitive`] /
+//!   [`PrivateKey::decrypt_sensitive`] (RSA-OAEP, SHA-1).
 //!
 //! ```
-//! use wxpay_sign::{PrivateKey, SignableRequest, Signer};
+//! use std::sync::Arc;
+//! use wxpay_sign::{ManualClock, PrivateKey, ResponseSigner, SignableRequest, Signer, Verifier};
 //!
 //! # fn main() -> Result<(), wxpay_sign::Error> {
-//! let key = PrivateKey::from_pem_file(concat!(
-//!     env!("CARGO_MANIFEST_DIR"),
-//!     "/tests/fixtures/merchant_key.pem"
-//! ))?;
-//! let signer = Signer::brand("1001", "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB", key);
-//! let request = SignableRequest::new("GET", "/brand/marketing/product-coupon/product-coupons/1/stocks?limit=10", b"");
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+//! let key = PrivateKey::from_pem_file(format!("{dir}/merchant_key.pem"))?;
+//!
+//! // Sign a request.
+//! let signer = Signer::brand("120344", "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB", key);
+//! let request = SignableRequest::new(
+//!     "GET",
+//!     "/brand/marketing/product-coupon/product-coupons/1000000013/stocks?offset=0&limit=10",
+//!     b"",
+//! );
 //! let auth = signer.sign(&request, 1_700_000_000, "593BEC0C930BF1AFEB40B4A08C8FB242")?;
-//! assert!(auth.as_str().starts_with("WECHATPAY-BRAND-SHA256-RSA2048 brand_id=\"1001\","));
+//! assert!(auth.as_str().starts_with("WECHATPAY-BRAND-SHA256-RSA2048 brand_id=\"120344\","));
+//! let _header: http::HeaderValue = auth.to_header_value(); // marked sensitive
+//!
+//! // Verify a response (here signed by the sandbox-side helper).
+//! let platform = ResponseSigner::new(
+//!     "PUB_KEY_ID_0114232134912410000000000000",
+//!     PrivateKey::from_pem_file(format!("{dir}/wechatpay_key.pem"))?,
+//! );
+//! let body = br#"{"stock_id":"1000000013001"}"#;
+//! let mut headers = http::HeaderMap::new();
+//! platform.sign(body, 1_700_000_000, "n0nce")?.apply_to(&mut headers)?;
+//!
+//! let verifier = Verifier::builder()
+//!     .public_key(platform.serial(), platform.public_key())
+//!     .clock(Arc::new(ManualClock::new(1_700_000_100)))
+//!     .build()?;
+//! verifier.verify_headers(&headers, body)?;
+//! assert!(verifier.verify_headers(&headers, b"{}").unwrap_err().is_verification_failure());
 //! # Ok(()) }
+//! ```
+//!
+//! # Crypto backend
+//!
+//! Private-key operations that sign run on [`ring`] 0.17: constant-time,
+//! blinded RSASSA-PKCS1-v1_5 with SHA-256 (ring is already in the tree through
+//! rustls). The `rsa`, `pkcs1`, `pkcs8` and `x509-cert` crates only parse and
+//! convert keys, generate test keys ([`PrivateKey::generate`]) and do RSA-OAEP.
+//! The `rsa` crate's signing is **not** used: it is affected by
+//! RUSTSEC-2023-0071 (Marvin timing side channel, unpatched).
+//!
+//! [`PrivateKey::decrypt_sensitive`] does use the `rsa` crate (with blinding),
+//! because ring has no RSA decryption. The advisory applies there: an attacker
+//! able to submit many chosen ciphertexts to your decryption and time it
+//! precisely could in principle recover the key. That is acceptable for its
+//! intended use — decrypting fields of responses whose signature was verified
+//! first, and the sandbox — but never expose it as a decryption oracle.
+//! Encryption ([`PublicKey::encrypt_sensitive`]) only uses the public key and is
+//! unaffected.
+//!
+//! Private key bytes held by this crate (PKCS#8 DER, the `rsa` crate's copy, the
+//! APIv3 key) are zeroized on drop; ring's internal copy is not guaranteed to be.
+//!
+//! # Test builds
+//!
+//! The `rsa` crate's big-integer code is extremely slow without optimisation
+//! (RSA key generation can take minutes in a debug build). Workspaces using
+//! [`PrivateKey::generate`] or [`PrivateKey::decrypt_sensitive`] in tests should add
+//!
+//! ```toml
+//! [profile.dev.package.num-bigint-dig]
+//! opt-level = 3
+//!
+//! [profile.dev.package.rsa]
+//! opt-level = 3
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -26,6 +97,7 @@ mod nonce;
 mod pem;
 mod sign;
 mod verify;
+mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
@@ -38,3 +110,4 @@ pub use verify::{
     WECHATPAY_SIGNATURE, WECHATPAY_SIGNATURE_TYPE, WECHATPAY_TIMESTAMP, check_timestamp,
     response_message, verify_request,
 };
+pub use webhook::{AEAD_AES_256_GCM, ApiV3Key, decrypt_resource, encrypt_resource};
