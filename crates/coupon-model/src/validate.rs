@@ -785,7 +785,8 @@ pub(crate) fn check_matches_type(
                 rule,
                 &p.key(named_field),
                 format!(
-                    "{named_field} has {len} entries; give exactly one per use, {count} as the product coupon's sequential count says"
+                    "{named_field} has {len} {}; give exactly {count}, one per use (the product coupon's sequential count)",
+                    if len == 1 { "entry" } else { "entries" }
                 ),
             );
         }
