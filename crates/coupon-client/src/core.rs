@@ -1,0 +1,127 @@
+//! What both clients share: sign every attempt, execute through the transport,
+//! verify before parsing, map errors.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use coupon_http::{Attempt, AttemptHook, BoxError, RequestTemplate, Transport};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use wxpay_sign::{Clock, SignableRequest, Signer, Verifier};
+
+use crate::endpoints::Endpoint;
+use crate::error::{ApiError, Error};
+
+/// The `Wechatpay-Serial` request header (the WeChat Pay public key id).
+pub(crate) const WECHATPAY_SERIAL: HeaderName = HeaderName::from_static("wechatpay-serial");
+
+/// The shared machinery of a client.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) transport: Transport,
+    pub(crate) signer: Signer,
+    pub(crate) verifier: Verifier,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Sent as `Wechatpay-Serial` on every request (brand calls require it).
+    pub(crate) wechatpay_serial: Option<HeaderValue>,
+}
+
+/// Signs each attempt afresh: new timestamp, new nonce.
+struct SignEachAttempt<'a> {
+    signer: &'a Signer,
+    clock: &'a dyn Clock,
+}
+
+impl AttemptHook for SignEachAttempt<'_> {
+    fn before_attempt(
+        &self,
+        attempt: &Attempt<'_>,
+        headers: &mut HeaderMap,
+    ) -> Result<(), BoxError> {
+        let request = SignableRequest::new(
+            attempt.method.as_str(),
+            attempt.path_and_query,
+            attempt.body,
+        );
+        let authorization = self.signer.sign_with_clock(&request, self.clock)?;
+        headers.insert(AUTHORIZATION, authorization.to_header_value());
+        Ok(())
+    }
+}
+
+impl Core {
+    /// Executes one operation and returns the verified, parsed body.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint,
+        path_and_query: String,
+        body: Option<Vec<u8>>,
+        what: &'static str,
+    ) -> Result<T, Error> {
+        let mut template = RequestTemplate::new(
+            endpoint.method.clone(),
+            path_and_query,
+            endpoint.path_template,
+        )
+        .with_header(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(body) = body {
+            template = template
+                .with_header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .with_body(Bytes::from(body));
+        }
+        if let Some(serial) = &self.wechatpay_serial {
+            template = template.with_header(WECHATPAY_SERIAL, serial.clone());
+        }
+        let hook = SignEachAttempt {
+            signer: &self.signer,
+            clock: self.clock.as_ref(),
+        };
+        let response = self
+            .transport
+            .execute(&template, &hook)
+            .await
+            .map_err(map_transport)?;
+        let request_id = response.request_id().map(str::to_owned);
+        if !response.is_success() {
+            return Err(Error::Api(Box::new(ApiError::from_response(
+                response.status(),
+                response.body(),
+                request_id,
+            ))));
+        }
+        // Fail closed: nothing of an unverified body reaches the caller.
+        if let Err(source) = self
+            .verifier
+            .verify_headers(response.headers(), response.body())
+        {
+            tracing::warn!(
+                request_id = request_id.as_deref().unwrap_or(""),
+                probe = source.is_signature_probe(),
+                "response failed signature verification and was discarded"
+            );
+            return Err(Error::Verification {
+                source,
+                status: Some(response.status()),
+                request_id,
+            });
+        }
+        serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
+            source,
+            what,
+            request_id,
+        })
+    }
+}
+
+/// A signing failure inside the hook surfaces as a signing error, not a transport one.
+fn map_transport(error: coupon_http::Error) -> Error {
+    if error.is_hook() {
+        let sign_error = std::error::Error::source(&error)
+            .and_then(|s| s.downcast_ref::<wxpay_sign::Error>())
+            .map(|e| Error::Config(format!("signing the request failed: {e}")));
+        if let Some(e) = sign_error {
+            return e;
+        }
+    }
+    Error::Transport(error)
+}

@@ -1,0 +1,260 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+use coupon_model::error::{ApiErrorBody, ErrorCode, ErrorDetail};
+use coupon_model::validate::Violations;
+use http::StatusCode;
+
+/// What went wrong, in a form a caller can match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request broke a documented rule; nothing was sent.
+    InvalidRequest,
+    /// WeChat Pay answered with a non-2xx status and an error body.
+    Api,
+    /// The response (or webhook) failed signature verification.
+    Verification,
+    /// The response or webhook carried a deliberate `WECHATPAY/SIGNTEST/` signature
+    /// probe. It failed verification, as it must; nothing is wrong on your side.
+    SignatureProbe,
+    /// The request never got a usable response: connect failure, timeout, body too
+    /// large, I/O.
+    Transport,
+    /// The body verified but did not parse as the documented type.
+    Decode,
+    /// A verified webhook resource did not decrypt (usually a wrong APIv3 key).
+    Decryption,
+    /// The client is misconfigured (bad key, bad base URL, missing setting).
+    Config,
+}
+
+/// A non-2xx answer from WeChat Pay.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The error code (`PARAM_ERROR`, `SIGN_ERROR`, …); `Unknown` when the body was
+    /// not a WeChat Pay error body.
+    pub code: ErrorCode,
+    /// The server's message.
+    pub message: String,
+    /// The server's detail (`field` is a JSON pointer for body errors).
+    pub detail: Option<ErrorDetail>,
+    /// The `Request-ID` to quote to WeChat Pay support.
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    pub(crate) fn from_response(
+        status: StatusCode,
+        body: &[u8],
+        request_id: Option<String>,
+    ) -> Self {
+        match serde_json::from_slice::<ApiErrorBody>(body) {
+            Ok(parsed) => ApiError {
+                status,
+                code: parsed.code,
+                message: parsed.message,
+                detail: parsed.detail,
+                request_id,
+            },
+            Err(_) => ApiError {
+                status,
+                code: ErrorCode::Unknown(String::new()),
+                message: format!(
+                    "HTTP {status} with a body that is not a WeChat Pay error body ({} bytes)",
+                    body.len()
+                ),
+                detail: None,
+                request_id,
+            },
+        }
+    }
+
+    fn advice(&self) -> &'static str {
+        match self.code {
+            ErrorCode::ParamError | ErrorCode::InvalidRequest => {
+                "fix the request as the message and detail say"
+            }
+            ErrorCode::SignError => {
+                "check the identity (brand_id vs mchid), API-certificate serial number and private key, and that the clock is right"
+            }
+            ErrorCode::NoAuth => "the brand or merchant lacks permission for this API or object",
+            ErrorCode::NotFound => "check the identifiers in the path",
+            ErrorCode::AlreadyExists => {
+                "this out_request_no was used with a different request: use a new out_request_no or resend the original body"
+            }
+            ErrorCode::RatelimitExceeded => "retry later with the same parameters",
+            ErrorCode::SystemError => "retry later with the same parameters",
+            _ => "see the message; quote the Request-ID to WeChat Pay support",
+        }
+    }
+}
+
+/// The error of every `coupon-client` operation.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request broke documented rules; nothing went on the wire.
+    InvalidRequest(Violations),
+    /// WeChat Pay answered with an error status.
+    Api(Box<ApiError>),
+    /// The response failed verification and was discarded unread.
+    Verification {
+        /// Why verification failed.
+        source: wxpay_sign::Error,
+        /// HTTP status of the discarded response (absent for webhooks).
+        status: Option<StatusCode>,
+        /// `Request-ID` of the discarded response.
+        request_id: Option<String>,
+    },
+    /// The transport gave up.
+    Transport(coupon_http::Error),
+    /// The body verified but is not the documented JSON.
+    Decode {
+        /// The JSON error.
+        source: serde_json::Error,
+        /// What was being decoded.
+        what: &'static str,
+        /// `Request-ID` of the response.
+        request_id: Option<String>,
+    },
+    /// A verified webhook resource could not be decrypted.
+    Decryption(wxpay_sign::Error),
+    /// The client configuration is unusable (or a request could not be signed).
+    Config(String),
+}
+
+impl Error {
+    /// The kind, for matching.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            Error::Api(_) => ErrorKind::Api,
+            Error::Verification { source, .. } if is_probe(source) => ErrorKind::SignatureProbe,
+            Error::Verification { .. } => ErrorKind::Verification,
+            Error::Transport(_) => ErrorKind::Transport,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Decryption(_) => ErrorKind::Decryption,
+            Error::Config(_) => ErrorKind::Config,
+        }
+    }
+
+    /// The API error, when WeChat Pay answered with an error status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The violations, when the request was rejected before sending.
+    pub fn violations(&self) -> Option<&Violations> {
+        match self {
+            Error::InvalidRequest(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The `Request-ID` of the response involved, if there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Verification { request_id, .. } | Error::Decode { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+}
+
+fn is_probe(e: &wxpay_sign::Error) -> bool {
+    e.is_signature_probe()
+}
+
+fn rid(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) => format!(" (Request-ID {id})"),
+        None => String::new(),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidRequest(v) => write!(
+                f,
+                "request not sent: it breaks {} documented rule(s): {v}",
+                v.len()
+            ),
+            Error::Api(e) => {
+                write!(
+                    f,
+                    "WeChat Pay answered {} {}: {}",
+                    e.status.as_u16(),
+                    e.code.as_str(),
+                    e.message
+                )?;
+                if let Some(field) = e.detail.as_ref().and_then(|d| d.field.as_deref()) {
+                    write!(f, " (field {field})")?;
+                }
+                write!(f, "{}; {}", rid(&e.request_id), e.advice())
+            }
+            Error::Verification {
+                source, request_id, ..
+            } if is_probe(source) => write!(
+                f,
+                "rejected a WeChat Pay signature probe (WECHATPAY/SIGNTEST/){}: this is expected now and then and proves verification works; nothing to fix",
+                rid(request_id)
+            ),
+            Error::Verification {
+                source, request_id, ..
+            } => write!(
+                f,
+                "response discarded: signature verification failed{}: {source}",
+                rid(request_id)
+            ),
+            Error::Transport(e) => write!(f, "transport failure: {e}"),
+            Error::Decode {
+                source,
+                what,
+                request_id,
+            } => write!(
+                f,
+                "the verified response is not a valid {what}{}: {source}; the SDK may be older than the API — report it with the Request-ID",
+                rid(request_id)
+            ),
+            Error::Decryption(e) => write!(
+                f,
+                "the webhook verified but its resource did not decrypt: {e}; check the APIv3 key (brands: the brand API key)"
+            ),
+            Error::Config(msg) => write!(f, "client configuration: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InvalidRequest(v) => Some(v),
+            Error::Verification { source, .. } | Error::Decryption(source) => Some(source),
+            Error::Transport(e) => Some(e),
+            Error::Decode { source, .. } => Some(source),
+            Error::Api(_) | Error::Config(_) => None,
+        }
+    }
+}
+
+impl From<Violations> for Error {
+    fn from(v: Violations) -> Self {
+        Error::InvalidRequest(v)
+    }
+}
+
+impl From<coupon_http::Error> for Error {
+    fn from(e: coupon_http::Error) -> Self {
+        Error::Transport(e)
+    }
+}
