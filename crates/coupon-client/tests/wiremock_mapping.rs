@@ -1,0 +1,439 @@
+//! The client against wiremock on loopback: what goes on the wire, and how every
+//! kind of answer is mapped.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use coupon_client::coupon_http::{RetryPolicy, Transport};
+use coupon_client::coupon_model::ErrorCode;
+use coupon_client::coupon_model::product_coupon::{
+    ProductCouponDisplayInfo, UpdateProductCouponRequest,
+};
+use coupon_client::coupon_model::stock::{ListStocksRequest, StockState};
+use coupon_client::wxpay_sign::{
+    ParsedAuthorization, PrivateKey, ResponseSigner, Scheme, SignableRequest, SignatureHeaders,
+    SystemClock, check_timestamp, verify_request,
+};
+use coupon_client::{BrandClient, ErrorKind, PartnerClient};
+use futures_util::StreamExt;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const PUB_KEY_ID: &str = "PUB_KEY_ID_0000000000000000000000000001";
+
+struct Keys {
+    client: PrivateKey,
+    wechatpay: PrivateKey,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| Keys {
+        client: PrivateKey::generate().unwrap(),
+        wechatpay: PrivateKey::generate().unwrap(),
+    })
+}
+
+fn transport(server: &MockServer) -> Transport {
+    Transport::builder()
+        .primary_base_url(server.uri())
+        .without_backup()
+        .retry_policy(RetryPolicy::no_retry())
+        .request_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn brand(server: &MockServer) -> BrandClient {
+    BrandClient::builder()
+        .brand_id("1001")
+        .serial_no("CLIENTSERIAL01")
+        .private_key(keys().client.clone())
+        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
+        .transport(transport(server))
+        .build()
+        .unwrap()
+}
+
+fn partner(server: &MockServer) -> PartnerClient {
+    PartnerClient::builder()
+        .mchid("1900000001")
+        .serial_no("CLIENTSERIAL02")
+        .private_key(keys().client.clone())
+        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
+        .transport(transport(server))
+        .build()
+        .unwrap()
+}
+
+/// How a signed response should be tampered with.
+#[derive(Clone, Copy)]
+enum Tamper {
+    None,
+    Probe,
+    BadSignature,
+    UnknownSerial,
+    Stale,
+}
+
+/// A wiremock responder that signs its body like WeChat Pay.
+struct Signed {
+    status: u16,
+    body: String,
+    tamper: Tamper,
+}
+
+impl Respond for Signed {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let serial = if matches!(self.tamper, Tamper::UnknownSerial) {
+            "PUB_KEY_ID_UNKNOWN"
+        } else {
+            PUB_KEY_ID
+        };
+        let signer = ResponseSigner::new(serial, keys().wechatpay.clone());
+        let mut now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        if matches!(self.tamper, Tamper::Stale) {
+            now -= 301;
+        }
+        let signed = signer
+            .sign(
+                self.body.as_bytes(),
+                now,
+                "NONCE0123456789ABCDEFGHIJKLMNOPQ",
+            )
+            .unwrap();
+        let signature = match self.tamper {
+            Tamper::Probe => format!("WECHATPAY/SIGNTEST/{}", signed.signature()),
+            Tamper::BadSignature => signer
+                .sign(b"other body", now, signed.nonce())
+                .unwrap()
+                .signature()
+                .to_owned(),
+            _ => signed.signature().to_owned(),
+        };
+        let headers = SignatureHeaders::new(now, signed.nonce(), signature, serial);
+        let mut map = http::HeaderMap::new();
+        headers.apply_to(&mut map).unwrap();
+        let mut t = ResponseTemplate::new(self.status)
+            .set_body_raw(self.body.clone().into_bytes(), "application/json")
+            .insert_header(
+                "Request-ID",
+                "08F0F4B4BE0610A8031890C0BB0120D4C60F28A2AC01-0",
+            );
+        for (name, value) in map.iter() {
+            t = t.insert_header(name.as_str(), value.to_str().unwrap());
+        }
+        t
+    }
+}
+
+const STOCKS_PATH: &str = "/brand/marketing/product-coupon/product-coupons/1000000013/stocks";
+
+fn stock_json(id: &str) -> String {
+    format!(
+        r#"{{"product_coupon_id":"1000000013","stock_id":"{id}","coupon_code_mode":"WECHATPAY","state":"SENDING","store_scope":"NONE"}}"#
+    )
+}
+
+#[tokio::test]
+async fn a_verified_page_parses_and_the_request_is_signed_byte_exact() {
+    let server = MockServer::start().await;
+    let body = format!(
+        r#"{{"total_count":1,"stock_list":[{}]}}"#,
+        stock_json("1000000013001")
+    );
+    Mock::given(method("GET"))
+        .and(path(STOCKS_PATH))
+        .respond_with(Signed {
+            status: 200,
+            body,
+            tamper: Tamper::None,
+        })
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let request = ListStocksRequest::new("1000000013")
+        .with_state(StockState::Deactivated)
+        .with_page_size(10);
+    let page = brand(&server).list_stocks(&request).await.unwrap();
+    assert_eq!(page.total_count, Some(1));
+    assert_eq!(page.stocks()[0].stock_id.as_str(), "1000000013001");
+
+    let received = server.received_requests().await.unwrap();
+    let req = &received[0];
+    let path_and_query = format!("{}?{}", req.url.path(), req.url.query().unwrap());
+    assert_eq!(
+        path_and_query,
+        format!("{STOCKS_PATH}?state=DEACTIVATED&page_size=10")
+    );
+    let header = |n: &str| req.headers.get(n).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(header("accept"), "application/json");
+    assert_eq!(header("wechatpay-serial"), PUB_KEY_ID);
+    let auth = ParsedAuthorization::parse(&header("authorization")).unwrap();
+    assert_eq!(auth.scheme(), Scheme::Brand);
+    assert_eq!(auth.id(), "1001");
+    assert_eq!(auth.serial_no(), "CLIENTSERIAL01");
+    check_timestamp(&SystemClock, auth.timestamp(), 300).unwrap();
+    verify_request(
+        &keys().client.public_key(),
+        &auth,
+        &SignableRequest::new("GET", &path_and_query, b""),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn partner_update_uses_the_merchant_scheme_and_carries_brand_id_in_the_body() {
+    let server = MockServer::start().await;
+    let path_str = "/v3/marketing/partner/product-coupon/product-coupons/1000000013";
+    Mock::given(method("PATCH"))
+        .and(path(path_str))
+        .respond_with(Signed {
+            status: 200,
+            body: r#"{"product_coupon_id":"1000000013","brand_id":"1001","scope":"ALL"}"#.into(),
+            tamper: Tamper::None,
+        })
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request = UpdateProductCouponRequest::new(
+        "1000000013",
+        "upd_20250101_0001",
+        "1001",
+        ProductCouponDisplayInfo::new(
+            "全场满减券",
+            "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
+        ),
+    );
+    let pc = partner(&server)
+        .update_product_coupon(&request)
+        .await
+        .unwrap();
+    assert_eq!(pc.product_coupon_id.as_str(), "1000000013");
+
+    let req = &server.received_requests().await.unwrap()[0];
+    assert!(
+        req.headers.get("wechatpay-serial").is_none(),
+        "partner calls do not send Wechatpay-Serial"
+    );
+    assert_eq!(req.headers.get("content-type").unwrap(), "application/json");
+    let auth =
+        ParsedAuthorization::parse(req.headers.get("authorization").unwrap().to_str().unwrap())
+            .unwrap();
+    assert_eq!(auth.scheme(), Scheme::Merchant);
+    assert_eq!(auth.id(), "1900000001");
+    verify_request(
+        &keys().client.public_key(),
+        &auth,
+        &SignableRequest::new("PATCH", path_str, &req.body),
+    )
+    .unwrap();
+    let sent: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(sent["brand_id"], "1001");
+    assert_eq!(sent["out_request_no"], "upd_20250101_0001");
+}
+
+async fn list_with(status: u16, body: &str, tamper: Tamper) -> coupon_client::Error {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(STOCKS_PATH))
+        .respond_with(Signed {
+            status,
+            body: body.to_owned(),
+            tamper,
+        })
+        .mount(&server)
+        .await;
+    brand(&server)
+        .list_stocks(&ListStocksRequest::new("1000000013"))
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn an_error_status_maps_to_an_api_error_with_code_detail_and_request_id() {
+    let body = r#"{"code":"PARAM_ERROR","message":"分页大小超出限制","detail":{"field":"page_size","value":60,"issue":"too big","location":"query"}}"#;
+    let err = list_with(400, body, Tamper::None).await;
+    assert_eq!(err.kind(), ErrorKind::Api);
+    let api = err.api_error().unwrap();
+    assert_eq!(api.status.as_u16(), 400);
+    assert_eq!(api.code, ErrorCode::ParamError);
+    assert_eq!(
+        api.detail.as_ref().unwrap().field.as_deref(),
+        Some("page_size")
+    );
+    assert_eq!(
+        err.request_id(),
+        Some("08F0F4B4BE0610A8031890C0BB0120D4C60F28A2AC01-0")
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("PARAM_ERROR") && text.contains("page_size") && text.contains("Request-ID"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn each_documented_error_code_is_recognised() {
+    for (status, code, expected) in [
+        (401, "SIGN_ERROR", ErrorCode::SignError),
+        (403, "NO_AUTH", ErrorCode::NoAuth),
+        (404, "NOT_FOUND", ErrorCode::NotFound),
+        (400, "ALREADY_EXISTS", ErrorCode::AlreadyExists),
+        (400, "INVALID_REQUEST", ErrorCode::InvalidRequest),
+        (429, "RATELIMIT_EXCEEDED", ErrorCode::RatelimitExceeded),
+        (500, "SYSTEM_ERROR", ErrorCode::SystemError),
+    ] {
+        let err = list_with(
+            status,
+            &format!(r#"{{"code":"{code}","message":"m"}}"#),
+            Tamper::None,
+        )
+        .await;
+        assert_eq!(err.api_error().unwrap().code, expected, "{code}");
+        assert_eq!(err.api_error().unwrap().status.as_u16(), status);
+    }
+}
+
+#[tokio::test]
+async fn a_non_wechatpay_error_body_still_maps_to_an_api_error() {
+    let err = list_with(502, "<html>bad gateway</html>", Tamper::None).await;
+    assert_eq!(err.kind(), ErrorKind::Api);
+    assert_eq!(err.api_error().unwrap().status.as_u16(), 502);
+    assert!(matches!(
+        err.api_error().unwrap().code,
+        ErrorCode::Unknown(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_signature_probe_is_rejected_as_its_own_kind() {
+    let err = list_with(200, r#"{"total_count":0}"#, Tamper::Probe).await;
+    assert_eq!(err.kind(), ErrorKind::SignatureProbe);
+    assert!(err.to_string().contains("probe"));
+}
+
+#[tokio::test]
+async fn bad_signature_unknown_serial_and_stale_timestamp_fail_closed() {
+    for tamper in [Tamper::BadSignature, Tamper::UnknownSerial, Tamper::Stale] {
+        // The body would not even parse: verification must come first.
+        let err = list_with(200, "not json at all", tamper).await;
+        assert_eq!(err.kind(), ErrorKind::Verification);
+        assert_eq!(
+            err.request_id(),
+            Some("08F0F4B4BE0610A8031890C0BB0120D4C60F28A2AC01-0")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_verified_body_that_is_not_the_documented_json_is_a_decode_error() {
+    let err = list_with(200, r#"{"stock_list":"not a list"}"#, Tamper::None).await;
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.request_id().is_some());
+}
+
+#[tokio::test]
+async fn an_invalid_request_is_rejected_before_anything_is_sent() {
+    let server = MockServer::start().await;
+    let err = brand(&server)
+        .list_stocks(&ListStocksRequest::new("1000000013").with_page_size(51))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    let v = err.violations().unwrap();
+    assert_eq!(
+        v.iter()
+            .map(|v| (v.rule.as_str(), v.path.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("page-size-range", "/page_size")]
+    );
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing went on the wire"
+    );
+}
+
+#[tokio::test]
+async fn the_stream_walks_every_page_and_surfaces_a_late_error_after_the_items() {
+    let server = MockServer::start().await;
+    let page1 = format!(
+        r#"{{"total_count":3,"stock_list":[{},{}],"next_page_token":"t/2+"}}"#,
+        stock_json("1"),
+        stock_json("2")
+    );
+    let page2 = format!(
+        r#"{{"stock_list":[{}],"next_page_token":"t3"}}"#,
+        stock_json("3")
+    );
+    Mock::given(method("GET"))
+        .and(path(STOCKS_PATH))
+        .and(wiremock::matchers::query_param("page_token", "t/2+"))
+        .respond_with(Signed {
+            status: 200,
+            body: page2,
+            tamper: Tamper::None,
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(STOCKS_PATH))
+        .and(wiremock::matchers::query_param("page_token", "t3"))
+        .respond_with(Signed {
+            status: 500,
+            body: r#"{"code":"SYSTEM_ERROR","message":"x"}"#.into(),
+            tamper: Tamper::None,
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(STOCKS_PATH))
+        .respond_with(Signed {
+            status: 200,
+            body: page1,
+            tamper: Tamper::None,
+        })
+        .mount(&server)
+        .await;
+
+    let results: Vec<_> = brand(&server)
+        .list_stocks_stream(ListStocksRequest::new("1000000013"))
+        .collect()
+        .await;
+    let ids: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|s| s.stock_id.as_str().to_owned())
+        .collect();
+    assert_eq!(ids, vec!["1", "2", "3"]);
+    assert_eq!(results.len(), 4);
+    assert_eq!(
+        results[3].as_ref().unwrap_err().api_error().unwrap().code,
+        ErrorCode::SystemError
+    );
+    // The token was percent-encoded in the query that was signed and sent.
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received[1].url.query(), Some("page_token=t%2F2%2B"));
+}
+
+#[test]
+fn a_builder_without_keys_names_the_missing_setting() {
+    let err = BrandClient::builder()
+        .brand_id("1001")
+        .serial_no("S")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains(".private_key("));
+    let err = BrandClient::builder()
+        .brand_id("1001")
+        .serial_no("S")
+        .private_key(keys().client.clone())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("wechatpay_public_key"));
+}
