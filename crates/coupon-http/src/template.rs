@@ -73,6 +73,18 @@ pub struct Attempt<'a> {
     pub body: &'a [u8],
 }
 
+impl<'a> Attempt<'a> {
+    /// Describes attempt `number` of a request (for testing hooks in isolation).
+    pub fn new(number: u32, method: &'a Method, path_and_query: &'a str, body: &'a [u8]) -> Self {
+        Self {
+            number,
+            method,
+            path_and_query,
+            body,
+        }
+    }
+}
+
 /// Called before every attempt to add per-attempt headers, typically a freshly
 /// signed `Authorization` (new timestamp and nonce on each retry).
 ///

@@ -75,6 +75,20 @@ impl fmt::Debug for Response {
 }
 
 impl Response {
+    /// A response as if received by the primary host on the first attempt (for tests
+    /// and custom layers); the `Request-ID` is read from `headers`.
+    pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        Self {
+            status,
+            request_id: request_id_of(&headers),
+            headers,
+            body,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            endpoint: Endpoint::Primary,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -577,21 +591,16 @@ impl Transport {
             e.set_host(base.authority.as_str());
             return Err(e);
         }
-        let request_id = parts
-            .headers
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(Response {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-            request_id,
-            attempts: number,
-            elapsed: Duration::ZERO,
-            endpoint: Endpoint::Primary,
-        })
+        Ok(Response::new(parts.status, parts.headers, body))
     }
+}
+
+/// The `Request-ID` header; `HeaderMap` names are case-insensitive.
+fn request_id_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn parse_path_and_query(text: &str) -> Result<PathAndQuery, Error> {
