@@ -1,0 +1,83 @@
+//! The command tree and its dispatch.
+
+mod demo;
+mod product_coupons;
+mod sandbox;
+mod stocks;
+mod user_coupons;
+mod validate;
+mod webhook;
+
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+use serde::de::DeserializeOwned;
+
+use crate::error::CliError;
+
+/// Command line for WeChat Pay product coupons (商品券).
+///
+/// Exit codes: 0 ok, 1 usage/configuration, 2 API error, 3 verification
+/// failure, 4 transport failure, 5 validation failure.
+#[derive(Debug, Parser)]
+#[command(name = "wxpay-coupon", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Stocks (批次) of a product coupon (brand).
+    #[command(subcommand)]
+    Stocks(stocks::StocksCommand),
+    /// A user's coupons (brand).
+    #[command(subcommand, name = "user-coupons")]
+    UserCoupons(user_coupons::UserCouponsCommand),
+    /// Product coupons (partner / service provider).
+    #[command(subcommand, name = "product-coupons")]
+    ProductCoupons(product_coupons::ProductCouponsCommand),
+    /// Check a JSON document against the documented rules (no network).
+    Validate(validate::ValidateArgs),
+    /// Webhook notifications.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
+    /// Run the local WeChat Pay sandbox until interrupted (Ctrl-C).
+    Sandbox(sandbox::SandboxArgs),
+    /// Start the sandbox in-process and walk through every operation.
+    Demo,
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Stocks(command) => stocks::run(command).await,
+        Command::UserCoupons(command) => user_coupons::run(command).await,
+        Command::ProductCoupons(command) => product_coupons::run(command).await,
+        Command::Validate(args) => validate::run(&args),
+        Command::Webhook(command) => webhook::run(command),
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Demo => demo::run().await,
+    }
+}
+
+/// Reads a file, naming the flag it came from on failure.
+pub(crate) fn read_file(path: &Path, flag: &str) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path)
+        .map_err(|e| CliError::Input(format!("cannot read {flag} {}: {e}", path.display())))
+}
+
+/// Reads and parses a JSON file as `what`, naming the flag on failure.
+pub(crate) fn read_json<T: DeserializeOwned>(
+    path: &Path,
+    flag: &str,
+    what: &str,
+) -> Result<T, CliError> {
+    let bytes = read_file(path, flag)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::Input(format!(
+            "{flag} {} does not parse as {what}: {e}",
+            path.display()
+        ))
+    })
+}

@@ -1,0 +1,396 @@
+//! Configuration shared by every command: flags, each with its `WXPAY_…`
+//! environment variable, and turning them into clients.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use coupon_client::{BrandClient, PartnerClient, WebhookHandler};
+use coupon_http::Transport;
+use wxpay_sign::{ApiV3Key, PrivateKey, PublicKey, Verifier};
+use zeroize::Zeroizing;
+
+use crate::error::CliError;
+
+/// A secret given on the command line or in the environment (the APIv3 key).
+/// Zeroized on drop; `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// The secret text. Never print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret(Zeroizing::new(value.to_owned())))
+}
+
+/// The hosts: `--base-url` and `--backup-base-url`.
+#[derive(Debug, Clone, Args)]
+pub struct HostArgs {
+    /// Primary base URL [default: https://api.mch.weixin.qq.com]. When given,
+    /// the backup host is not used unless --backup-base-url is given too.
+    #[arg(long, env = "WXPAY_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Backup base URL used after a connection failure or timeout on the
+    /// primary [default without --base-url: https://api2.mch.weixin.qq.com].
+    #[arg(long, env = "WXPAY_BACKUP_BASE_URL", value_name = "URL")]
+    pub backup_base_url: Option<String>,
+}
+
+/// The WeChat Pay public key responses and webhooks are verified with.
+#[derive(Debug, Clone, Args)]
+pub struct PublicKeyArgs {
+    /// Id of the WeChat Pay public key (PUB_KEY_ID_…).
+    #[arg(long, env = "WXPAY_PUBLIC_KEY_ID", value_name = "ID")]
+    pub public_key_id: Option<String>,
+
+    /// Path of the WeChat Pay public key (PEM).
+    #[arg(long, env = "WXPAY_PUBLIC_KEY", value_name = "PEM")]
+    pub public_key: Option<PathBuf>,
+}
+
+/// Settings of brand commands (flags or environment; flags win).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Configuration (flags or environment)")]
+pub struct BrandConfig {
+    #[command(flatten)]
+    hosts: HostArgs,
+
+    /// Brand id.
+    #[arg(long, env = "WXPAY_BRAND_ID", value_name = "ID")]
+    pub brand_id: Option<String>,
+
+    /// Serial number of the brand's API certificate.
+    #[arg(long, env = "WXPAY_BRAND_SERIAL_NO", value_name = "SERIAL")]
+    pub brand_serial_no: Option<String>,
+
+    /// Path of the brand's API private key (PEM).
+    #[arg(long, env = "WXPAY_BRAND_PRIVATE_KEY", value_name = "PEM")]
+    pub brand_private_key: Option<PathBuf>,
+
+    #[command(flatten)]
+    public: PublicKeyArgs,
+}
+
+/// Settings of partner (service-provider) commands.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Configuration (flags or environment)")]
+pub struct PartnerConfig {
+    #[command(flatten)]
+    hosts: HostArgs,
+
+    /// Service-provider merchant id.
+    #[arg(long, env = "WXPAY_MCHID", value_name = "MCHID")]
+    pub mchid: Option<String>,
+
+    /// Serial number of the merchant's API certificate.
+    #[arg(long, env = "WXPAY_MCH_SERIAL_NO", value_name = "SERIAL")]
+    pub mch_serial_no: Option<String>,
+
+    /// Path of the merchant's API private key (PEM).
+    #[arg(long, env = "WXPAY_MCH_PRIVATE_KEY", value_name = "PEM")]
+    pub mch_private_key: Option<PathBuf>,
+
+    #[command(flatten)]
+    public: PublicKeyArgs,
+}
+
+/// Settings of `webhook decode`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Configuration (flags or environment)")]
+pub struct WebhookConfig {
+    #[command(flatten)]
+    public: PublicKeyArgs,
+
+    /// APIv3 key the resource is encrypted with (prefer the environment
+    /// variable: command lines are visible to other users).
+    #[arg(
+        long,
+        env = "WXPAY_APIV3_KEY",
+        value_name = "KEY",
+        hide_env_values = true,
+        value_parser = parse_secret
+    )]
+    pub apiv3_key: Option<Secret>,
+}
+
+/// One missing setting: its flag and its environment variable.
+struct Setting {
+    flag: &'static str,
+    env: &'static str,
+}
+
+const BRAND_ID: Setting = Setting {
+    flag: "--brand-id",
+    env: "WXPAY_BRAND_ID",
+};
+const BRAND_SERIAL_NO: Setting = Setting {
+    flag: "--brand-serial-no",
+    env: "WXPAY_BRAND_SERIAL_NO",
+};
+const BRAND_PRIVATE_KEY: Setting = Setting {
+    flag: "--brand-private-key",
+    env: "WXPAY_BRAND_PRIVATE_KEY",
+};
+const MCHID: Setting = Setting {
+    flag: "--mchid",
+    env: "WXPAY_MCHID",
+};
+const MCH_SERIAL_NO: Setting = Setting {
+    flag: "--mch-serial-no",
+    env: "WXPAY_MCH_SERIAL_NO",
+};
+const MCH_PRIVATE_KEY: Setting = Setting {
+    flag: "--mch-private-key",
+    env: "WXPAY_MCH_PRIVATE_KEY",
+};
+const PUBLIC_KEY_ID: Setting = Setting {
+    flag: "--public-key-id",
+    env: "WXPAY_PUBLIC_KEY_ID",
+};
+const PUBLIC_KEY: Setting = Setting {
+    flag: "--public-key",
+    env: "WXPAY_PUBLIC_KEY",
+};
+const APIV3_KEY: Setting = Setting {
+    flag: "--apiv3-key",
+    env: "WXPAY_APIV3_KEY",
+};
+
+/// Collects every missing setting of one command, to report them all at once.
+struct Missing {
+    what: &'static str,
+    settings: Vec<&'static Setting>,
+}
+
+impl Missing {
+    fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            settings: Vec::new(),
+        }
+    }
+
+    fn check<'a, T>(&mut self, value: Option<&'a T>, setting: &'static Setting) -> Option<&'a T> {
+        if value.is_none() {
+            self.settings.push(setting);
+        }
+        value
+    }
+
+    fn into_error(self) -> CliError {
+        let names: Vec<String> = self
+            .settings
+            .iter()
+            .map(|s| format!("{} ({})", s.env, s.flag))
+            .collect();
+        CliError::Config(format!(
+            "missing configuration for {}: set {}",
+            self.what,
+            names.join(", ")
+        ))
+    }
+}
+
+fn load_private_key(path: &Path, setting: &Setting, what: &str) -> Result<PrivateKey, CliError> {
+    PrivateKey::from_pem_file(path).map_err(|e| {
+        CliError::Config(format!(
+            "cannot load the {what} from {} ({} / {}): {e}",
+            path.display(),
+            setting.flag,
+            setting.env
+        ))
+    })
+}
+
+/// Builds the transport: `--base-url` (then no backup host unless
+/// `--backup-base-url`), or the WeChat Pay defaults.
+fn transport(hosts: &HostArgs) -> Result<Transport, CliError> {
+    let mut builder = Transport::builder();
+    if let Some(url) = &hosts.base_url {
+        builder = builder.primary_base_url(url.clone());
+        builder = match &hosts.backup_base_url {
+            Some(backup) => builder.backup_base_url(backup.clone()),
+            None => builder.without_backup(),
+        };
+    } else if let Some(backup) = &hosts.backup_base_url {
+        builder = builder.backup_base_url(backup.clone());
+    }
+    builder.build().map_err(|e| {
+        CliError::Config(format!(
+            "invalid base URL (--base-url / WXPAY_BASE_URL, --backup-base-url): {e}"
+        ))
+    })
+}
+
+impl PublicKeyArgs {
+    /// The key id and PEM path, recorded in `missing` when absent.
+    fn get(&self, missing: &mut Missing) -> Option<(String, PathBuf)> {
+        let id = missing.check(self.public_key_id.as_ref(), &PUBLIC_KEY_ID);
+        let path = missing.check(self.public_key.as_ref(), &PUBLIC_KEY);
+        id.cloned().zip(path.cloned())
+    }
+}
+
+fn load_public_key(path: &Path) -> Result<PublicKey, CliError> {
+    PublicKey::from_pem_file(path).map_err(|e| {
+        CliError::Config(format!(
+            "cannot load the WeChat Pay public key from {} ({} / {}): {e}",
+            path.display(),
+            PUBLIC_KEY.flag,
+            PUBLIC_KEY.env
+        ))
+    })
+}
+
+impl BrandConfig {
+    /// A brand client; names every missing setting.
+    pub fn client(&self, command: &'static str) -> Result<BrandClient, CliError> {
+        let mut missing = Missing::new(command);
+        let brand_id = missing.check(self.brand_id.as_ref(), &BRAND_ID).cloned();
+        let serial = missing
+            .check(self.brand_serial_no.as_ref(), &BRAND_SERIAL_NO)
+            .cloned();
+        let key = missing
+            .check(self.brand_private_key.as_ref(), &BRAND_PRIVATE_KEY)
+            .cloned();
+        let public = self.public.get(&mut missing);
+        let (Some(brand_id), Some(serial), Some(key), Some((key_id, public))) =
+            (brand_id, serial, key, public)
+        else {
+            return Err(missing.into_error());
+        };
+        let key = load_private_key(&key, &BRAND_PRIVATE_KEY, "brand private key")?;
+        let public = load_public_key(&public)?;
+        Ok(BrandClient::builder()
+            .brand_id(brand_id)
+            .serial_no(serial)
+            .private_key(key)
+            .wechatpay_public_key(key_id, public)
+            .transport(transport(&self.hosts)?)
+            .build()?)
+    }
+}
+
+impl PartnerConfig {
+    /// A partner client; names every missing setting, including the
+    /// command's own `--brand-id` when `brand_id` is `None`.
+    pub fn client(
+        &self,
+        command: &'static str,
+        brand_id: Option<&String>,
+    ) -> Result<(PartnerClient, String), CliError> {
+        let mut missing = Missing::new(command);
+        let brand_id = missing.check(brand_id, &BRAND_ID).cloned();
+        let mchid = missing.check(self.mchid.as_ref(), &MCHID).cloned();
+        let serial = missing
+            .check(self.mch_serial_no.as_ref(), &MCH_SERIAL_NO)
+            .cloned();
+        let key = missing
+            .check(self.mch_private_key.as_ref(), &MCH_PRIVATE_KEY)
+            .cloned();
+        let public = self.public.get(&mut missing);
+        let (Some(brand_id), Some(mchid), Some(serial), Some(key), Some((key_id, public))) =
+            (brand_id, mchid, serial, key, public)
+        else {
+            return Err(missing.into_error());
+        };
+        let key = load_private_key(&key, &MCH_PRIVATE_KEY, "merchant private key")?;
+        let public = load_public_key(&public)?;
+        let client = PartnerClient::builder()
+            .mchid(mchid)
+            .serial_no(serial)
+            .private_key(key)
+            .wechatpay_public_key(key_id, public)
+            .transport(transport(&self.hosts)?)
+            .build()?;
+        Ok((client, brand_id))
+    }
+}
+
+impl WebhookConfig {
+    /// A webhook handler (public key + APIv3 key); names every missing setting.
+    pub fn handler(&self, command: &'static str) -> Result<WebhookHandler, CliError> {
+        let mut missing = Missing::new(command);
+        let public = self.public.get(&mut missing);
+        let apiv3 = missing.check(self.apiv3_key.as_ref(), &APIV3_KEY);
+        let (Some((key_id, public)), Some(apiv3)) = (public, apiv3) else {
+            return Err(missing.into_error());
+        };
+        let public = load_public_key(&public)?;
+        let verifier = Verifier::builder()
+            .public_key(key_id, public)
+            .build()
+            .map_err(|e| CliError::Config(format!("WeChat Pay public key: {e}")))?;
+        let key = ApiV3Key::new(apiv3.expose().as_bytes()).map_err(|e| {
+            CliError::Config(format!(
+                "invalid APIv3 key ({} / {}): {e}",
+                APIV3_KEY.flag, APIV3_KEY.env
+            ))
+        })?;
+        Ok(WebhookHandler::new(verifier, key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brand() -> BrandConfig {
+        BrandConfig {
+            hosts: HostArgs {
+                base_url: None,
+                backup_base_url: None,
+            },
+            brand_id: None,
+            brand_serial_no: None,
+            brand_private_key: None,
+            public: PublicKeyArgs {
+                public_key_id: None,
+                public_key: None,
+            },
+        }
+    }
+
+    #[test]
+    fn missing_settings_are_all_named_with_flag_and_variable() {
+        let mut config = brand();
+        config.brand_id = Some("120344".into());
+        let err = config.client("stocks list").unwrap_err().to_string();
+        for name in [
+            "WXPAY_BRAND_SERIAL_NO (--brand-serial-no)",
+            "WXPAY_BRAND_PRIVATE_KEY (--brand-private-key)",
+            "WXPAY_PUBLIC_KEY_ID (--public-key-id)",
+            "WXPAY_PUBLIC_KEY (--public-key)",
+        ] {
+            assert!(err.contains(name), "{err}");
+        }
+        assert!(!err.contains("WXPAY_BRAND_ID"), "{err}");
+        assert!(err.contains("stocks list"), "{err}");
+    }
+
+    #[test]
+    fn the_apiv3_key_never_shows_in_debug() {
+        let config = WebhookConfig {
+            public: PublicKeyArgs {
+                public_key_id: None,
+                public_key: None,
+            },
+            apiv3_key: Some(parse_secret("0123456789abcdef0123456789abcdef").unwrap()),
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+}

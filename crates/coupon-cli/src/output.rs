@@ -1,0 +1,199 @@
+//! What goes to stdout (JSON) and stderr (errors, progress).
+
+use std::io::{self, IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::error::CliError;
+
+/// Prints `value` as pretty JSON on stdout, followed by a newline, and flushes.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let text = to_pretty(value)?;
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn to_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Output(io::Error::new(io::ErrorKind::InvalidData, e)))
+}
+
+/// Writes ONE JSON array to stdout item by item, as the items arrive.
+///
+/// The array is always closed by [`JsonArrayWriter::finish`], also after an
+/// error, so stdout stays valid JSON holding the items fetched so far.
+pub struct JsonArrayWriter {
+    out: io::Stdout,
+    count: u64,
+}
+
+impl JsonArrayWriter {
+    /// Opens the array.
+    pub fn start() -> Result<Self, CliError> {
+        let out = io::stdout();
+        out.lock().write_all(b"[")?;
+        Ok(Self { out, count: 0 })
+    }
+
+    /// Appends one item (pretty, indented by two spaces).
+    pub fn push<T: Serialize>(&mut self, item: &T) -> Result<(), CliError> {
+        let text = to_pretty(item)?;
+        let mut out = self.out.lock();
+        out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(b"  ")?;
+            out.write_all(line.as_bytes())?;
+        }
+        out.flush()?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// How many items were written.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Closes the array.
+    pub fn finish(self) -> Result<u64, CliError> {
+        let mut out = self.out.lock();
+        out.write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
+        out.flush()?;
+        Ok(self.count)
+    }
+}
+
+/// A one-line progress indicator on stderr (`… 120 stocks`), shown only when
+/// stderr is a terminal.
+pub struct Progress {
+    noun: &'static str,
+    enabled: bool,
+    shown: bool,
+}
+
+impl Progress {
+    /// A progress line counting `noun` (plural).
+    pub fn new(noun: &'static str) -> Self {
+        Self {
+            noun,
+            enabled: io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    /// Shows the current count (every 10 items and on the first).
+    pub fn update(&mut self, count: u64) {
+        if self.enabled && (count == 1 || count % 10 == 0) {
+            let _ = write!(io::stderr(), "\r… {count} {}", self.noun);
+            self.shown = true;
+        }
+    }
+
+    /// Replaces the progress line with the final count.
+    pub fn finish(self, count: u64) {
+        if self.enabled && self.shown {
+            let _ = writeln!(io::stderr(), "\r{count} {}   ", self.noun);
+        }
+    }
+}
+
+/// Writes `error` to stderr: one readable line, then indented detail lines.
+pub fn report_error(error: &CliError) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "error: {}", headline(error));
+    for line in details(error) {
+        let _ = writeln!(err, "  {line}");
+    }
+}
+
+/// The one-line summary: the error's `Display`, first line only.
+fn headline(error: &CliError) -> String {
+    if let Some(v) = client_violations(error) {
+        return format!(
+            "request not sent: it breaks {} documented rule(s); fix the fields below",
+            v.len()
+        );
+    }
+    let text = error.to_string();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+fn client_violations(error: &CliError) -> Option<&coupon_model::Violations> {
+    match error {
+        CliError::Client(e) => e.violations(),
+        _ => None,
+    }
+}
+
+/// Detail lines: API error fields, violations, Request-IDs, causes.
+pub fn details(error: &CliError) -> Vec<String> {
+    let mut lines = Vec::new();
+    match error {
+        CliError::Invalid { violations, .. } => {
+            lines.extend(violations.iter().map(violation_line));
+        }
+        CliError::Client(e) => {
+            if let Some(v) = e.violations() {
+                lines.extend(v.iter().map(violation_line));
+            } else if let Some(api) = e.api_error() {
+                lines.push(format!("status: {}", api.status.as_u16()));
+                lines.push(format!("code: {}", api.code.as_str()));
+                lines.push(format!("message: {}", api.message));
+                if let Some(detail) = &api.detail {
+                    if let Some(field) = &detail.field {
+                        lines.push(format!("field: {field}"));
+                    }
+                    if let Some(location) = &detail.location {
+                        lines.push(format!("location: {location}"));
+                    }
+                    if let Some(issue) = &detail.issue {
+                        lines.push(format!("issue: {issue}"));
+                    }
+                }
+                lines.push(format!(
+                    "Request-ID: {}",
+                    api.request_id.as_deref().unwrap_or("(none)")
+                ));
+            } else {
+                if let Some(id) = e.request_id() {
+                    lines.push(format!("Request-ID: {id}"));
+                }
+                lines.extend(causes(e));
+            }
+        }
+        // SANDBOX-CAUSES
+        _ => {}
+    }
+    lines
+}
+
+/// `caused by: …` lines for the sources of `error` that its own message
+/// does not already include.
+fn causes(error: &dyn std::error::Error) -> Vec<String> {
+    let shown = error.to_string();
+    let mut lines = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            lines.push(format!("caused by: {text}"));
+        }
+        source = cause.source();
+    }
+    lines
+}
+
+fn violation_line(v: &coupon_model::Violation) -> String {
+    let path = if v.path.is_empty() {
+        "(document)"
+    } else {
+        &v.path
+    };
+    format!("{} {}: {}", v.rule, path, v.message)
+}
