@@ -1,0 +1,401 @@
+//! A local WeChat Pay look-alike for the product-coupon (商品券) API, in the
+//! spirit of stripe-mock — but it really signs.
+//!
+//! [`Sandbox`] is an HTTP server on a loopback port that serves the four
+//! endpoints of the API pages from in-memory [seeded data](seed):
+//!
+//! | endpoint | scheme |
+//! |---|---|
+//! | `GET /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks` | brand |
+//! | `POST /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks` | brand |
+//! | `GET /brand/marketing/product-coupon/users/{openid}/coupons` | brand |
+//! | `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}` | merchant |
+//!
+//! Like WeChat Pay it
+//! - verifies every request's `Authorization` over the raw path-and-query and
+//!   body bytes: the brand scheme (`WECHATPAY-BRAND-SHA256-RSA2048`) on
+//!   `/brand/…`, the merchant scheme (`WECHATPAY2-SHA256-RSA2048`) on `/v3/…`,
+//!   the right `brand_id`/`mchid` and certificate serial, a timestamp within
+//!   ±300 s — otherwise `401 SIGN_ERROR` with a message saying what was wrong;
+//!   brand calls must also send `Wechatpay-Serial` with the sandbox's public
+//!   key id (`400 PARAM_ERROR` otherwise);
+//! - signs every response, errors included, with its own WeChat Pay key
+//!   (`Wechatpay-Timestamp/Nonce/Signature/Serial`) and sends a unique `Request-ID`;
+//! - paginates with opaque tokens (`total_count` only on the first page,
+//!   `next_page_token` only when more remain, a token from another query →
+//!   `400 PARAM_ERROR`), enforces `page_size` 1..=50 (default 20) and the
+//!   `appid`/OpenID rules;
+//! - validates bodies with `coupon-model` against the product coupon
+//!   (`400 PARAM_ERROR` with `detail.field` a JSON pointer for a missing or
+//!   mistyped field, `400 INVALID_REQUEST` naming the broken rules), replays
+//!   `out_request_no` (same body → the same answer, byte for byte; different
+//!   body → `400 ALREADY_EXISTS`); new stocks start in state `AUDITING`;
+//!   an unknown partner `brand_id` gets `403 NO_AUTH`;
+//! - injects [faults](Fault) on demand and POSTs encrypted, signed
+//!   `PRODUCT_COUPON.SEND` [webhooks](Sandbox::send_webhook).
+//!
+//! It binds loopback addresses only and never talks to anything else.
+//!
+//! # Example
+//! ```
+//! use coupon_sandbox::{Fault, Sandbox, seed};
+//! use http_body_util::{BodyExt as _, Full};
+//! use hyper_util::client::legacy::Client;
+//! use hyper_util::rt::TokioExecutor;
+//! use wxpay_sign::SignableRequest;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! runtime.block_on(async {
+//!     let sandbox = Sandbox::start().await?;
+//!     let creds = sandbox.credentials();
+//!
+//!     // Sign a brand call exactly as a client would.
+//!     let path = format!(
+//!         "/brand/marketing/product-coupon/product-coupons/{}/stocks?page_size=5",
+//!         seed::PRODUCT_COUPON_ID
+//!     );
+//!     let auth = creds.brand_signer().sign_now(&SignableRequest::new("GET", &path, b""))?;
+//!     let request = http::Request::get(format!("{}{path}", sandbox.base_url()))
+//!         .header("Authorization", auth.to_header_value())
+//!         .header("Wechatpay-Serial", &creds.wechatpay_public_key_id)
+//!         .header("Accept", "application/json")
+//!         .body(Full::new(bytes::Bytes::new()))?;
+//!     let client = Client::builder(TokioExecutor::new()).build_http();
+//!     let response = client.request(request).await?;
+//!     assert_eq!(response.status(), 200);
+//!     let headers = response.headers().clone();
+//!     let body = response.into_body().collect().await?.to_bytes();
+//!
+//!     // The answer verifies with the sandbox's WeChat Pay public key.
+//!     sandbox.verifier()?.verify_headers(&headers, &body)?;
+//!     let page: serde_json::Value = serde_json::from_slice(&body)?;
+//!     assert_eq!(page["stock_list"].as_array().map(Vec::len), Some(5));
+//!     assert!(page["total_count"].as_u64() >= Some(100));
+//!
+//!     // Spoil the next answer on purpose.
+//!     sandbox.inject(Fault::SignatureProbe, 1);
+//!     assert_eq!(sandbox.pending_faults(), 1);
+//!     sandbox.shutdown().await;
+//!     Ok::<_, Box<dyn std::error::Error>>(())
+//! })
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod api;
+mod credentials;
+mod error;
+mod fault;
+mod paging;
+mod respond;
+mod schema;
+pub mod seed;
+mod server;
+mod webhook;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use coupon_model::product_coupon::ProductCoupon;
+use coupon_model::stock::Stock;
+use coupon_model::user_coupon::{UserCoupon, UserCouponState};
+use coupon_model::webhook::ProductCouponSendEvent;
+use http::{HeaderMap, StatusCode};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use wxpay_sign::{Clock, SystemClock, Verifier};
+
+pub use credentials::{
+    BRAND_PRIVATE_KEY_FILE, Credentials, DEFAULT_BRAND_ID, DEFAULT_MCHID, ENV_FILE,
+    MCH_PRIVATE_KEY_FILE, SANDBOX_WXPAY_PRIVATE_KEY_FILE, WXPAY_PUBLIC_KEY_FILE,
+};
+pub use error::{Error, Result};
+pub use fault::Fault;
+pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use webhook::{
+    EVENT_TYPE_SEND, ORIGINAL_TYPE, SEND_TIMEOUT, SIGNATURE_TYPE, WebhookOptions, build_webhook,
+    post_webhook, send_event_for,
+};
+
+use crate::server::{Shared, lock};
+
+/// The `Wechatpay-Serial` the sandbox sends under [`Fault::WrongSerial`].
+pub const WRONG_SERIAL: &str = server::WRONG_SERIAL;
+/// The state of stocks created through the API (before review).
+pub const NEW_STOCK_STATE: &str = "AUDITING";
+
+/// A running sandbox. Dropping it stops the server (in the background);
+/// [`Sandbox::shutdown`] stops it and waits.
+///
+/// The server runs on the Tokio runtime that started it.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .field("credentials", &self.shared.creds)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Sandbox`]: listen address, credentials, clock.
+#[derive(Debug)]
+pub struct SandboxBuilder {
+    listen: SocketAddr,
+    credentials: Option<Credentials>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            credentials: None,
+            clock: None,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Where to listen (default `127.0.0.1:0`, a free port). Non-loopback
+    /// addresses are refused by [`SandboxBuilder::start`].
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Use these credentials instead of generating fresh ones (generation
+    /// costs three RSA key pairs; share one set across tests).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The clock for request timestamp checks and response timestamps
+    /// (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Binds, seeds and starts serving on the current Tokio runtime.
+    pub async fn start(self) -> Result<Sandbox> {
+        if !self.listen.ip().is_loopback() {
+            return Err(Error::NonLoopbackListen { addr: self.listen });
+        }
+        let creds = match self.credentials {
+            Some(c) => c,
+            None => tokio::task::spawn_blocking(Credentials::generate)
+                .await
+                .map_err(|e| Error::Internal(format!("key generation task failed: {e}")))??,
+        };
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let store = api::Store::new(&creds.brand_id, seed::seed_data()?);
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: self.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: self.listen,
+            source,
+        })?;
+        let prefix = credentials::random_hex::<6>()?;
+        let shared = Arc::new(Shared::new(creds, clock, store, prefix));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(server::accept_loop(listener, shared.clone(), shutdown_rx));
+        tracing::info!(%addr, "sandbox: listening");
+        Ok(Sandbox {
+            shared,
+            addr,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox on `127.0.0.1` (a free port) with freshly generated credentials.
+    pub async fn start() -> Result<Sandbox> {
+        Self::builder().start().await
+    }
+
+    /// A builder for listen address, credentials and clock.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The identities the sandbox accepts and its WeChat Pay key pair.
+    pub fn credentials(&self) -> &Credentials {
+        &self.shared.creds
+    }
+
+    /// The clock the sandbox checks and signs with.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.shared.clock.clone()
+    }
+
+    /// A verifier holding the sandbox's WeChat Pay public key, on the sandbox's clock.
+    pub fn verifier(&self) -> Result<Verifier> {
+        let creds = &self.shared.creds;
+        Verifier::builder()
+            .public_key(
+                creds.wechatpay_public_key_id.clone(),
+                creds.wechatpay_public_key.clone(),
+            )
+            .clock(self.shared.clock.clone())
+            .build()
+            .map_err(Error::crypto("building a verifier"))
+    }
+
+    /// Queues `fault` for the next `times` requests (after any faults already
+    /// queued). Each request consumes one queued fault; see [`Fault`] for
+    /// which ones apply before or after the request takes effect.
+    pub fn inject(&self, fault: Fault, times: u32) {
+        lock(&self.shared.faults).push(fault, times);
+    }
+
+    /// Removes every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// How many fault uses are still queued.
+    pub fn pending_faults(&self) -> u64 {
+        lock(&self.shared.faults).pending()
+    }
+
+    /// How many HTTP requests reached the sandbox so far (all paths, all outcomes).
+    pub fn requests_seen(&self) -> u64 {
+        self.shared.requests_seen.load(Ordering::SeqCst)
+    }
+
+    /// How many stocks `product_coupon_id` has now (seeded + created).
+    pub fn stock_count(&self, product_coupon_id: &str) -> usize {
+        lock(&self.shared.store).stock_count(product_coupon_id)
+    }
+
+    /// The stocks of `product_coupon_id`, in creation order.
+    pub fn stocks(&self, product_coupon_id: &str) -> Vec<Stock> {
+        lock(&self.shared.store).stocks_of(product_coupon_id)
+    }
+
+    /// The product coupon as it is now (after partner updates).
+    pub fn product_coupon(&self, product_coupon_id: &str) -> Option<ProductCoupon> {
+        lock(&self.shared.store)
+            .product_coupon(product_coupon_id)
+            .cloned()
+    }
+
+    /// The coupons `openid` holds, in list order.
+    pub fn user_coupons(&self, openid: &str) -> Vec<UserCoupon> {
+        lock(&self.shared.store).user_coupons_of(openid)
+    }
+
+    /// The SEND event of the seeded user's coupon `coupon_code`.
+    pub fn send_event_for(&self, coupon_code: &str) -> Result<ProductCouponSendEvent> {
+        let coupons = self.user_coupons(seed::OPENID);
+        let coupon = coupons
+            .iter()
+            .find(|c| c.coupon_code.as_str() == coupon_code)
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "no seeded coupon {coupon_code:?} for {}; see Sandbox::user_coupons",
+                    seed::OPENID
+                ))
+            })?;
+        Ok(send_event_for(
+            &self.shared.creds.brand_id,
+            seed::OPENID,
+            seed::APPID,
+            coupon,
+        ))
+    }
+
+    /// The SEND event of the seeded user's first `EFFECTIVE` coupon.
+    pub fn sample_send_event(&self) -> Result<ProductCouponSendEvent> {
+        let coupons = self.user_coupons(seed::OPENID);
+        let coupon = coupons
+            .iter()
+            .find(|c| c.coupon_state == Some(UserCouponState::Effective))
+            .or(coupons.first())
+            .ok_or_else(|| Error::NotFound(format!("no seeded coupon for {}", seed::OPENID)))?;
+        Ok(send_event_for(
+            &self.shared.creds.brand_id,
+            seed::OPENID,
+            seed::APPID,
+            coupon,
+        ))
+    }
+
+    /// The headers and body of the webhook for `event`, signed now (see [`build_webhook`]).
+    pub fn build_webhook(
+        &self,
+        event: &ProductCouponSendEvent,
+        options: WebhookOptions,
+    ) -> Result<(HeaderMap, Vec<u8>)> {
+        build_webhook(
+            &self.shared.creds,
+            self.shared.clock.now_unix(),
+            event,
+            options,
+        )
+    }
+
+    /// POSTs a valid `PRODUCT_COUPON.SEND` webhook for `event` to `url`
+    /// (`http://` on a loopback host only) and returns the receiver's status.
+    pub async fn send_webhook(
+        &self,
+        url: &str,
+        event: &ProductCouponSendEvent,
+    ) -> Result<StatusCode> {
+        self.send_webhook_with(url, event, WebhookOptions::new())
+            .await
+    }
+
+    /// [`Sandbox::send_webhook`] with [`WebhookOptions`] (e.g. a signature probe).
+    pub async fn send_webhook_with(
+        &self,
+        url: &str,
+        event: &ProductCouponSendEvent,
+        options: WebhookOptions,
+    ) -> Result<StatusCode> {
+        let (headers, body) = self.build_webhook(event, options)?;
+        post_webhook(url, headers, body).await
+    }
+
+    /// Stops accepting, lets open connections finish (at most ~10 s), and waits.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

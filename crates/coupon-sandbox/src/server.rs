@@ -1,0 +1,496 @@
+//! The accept loop, the per-request pipeline (faults, authentication,
+//! routing, signing) and connection dropping.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, RETRY_AFTER};
+use http::request::Parts;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use percent_encoding::percent_decode_str;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use wxpay_sign::{
+    Clock, ParsedAuthorization, PublicKey, ResponseSigner, Scheme, SignableRequest,
+    TIMESTAMP_WINDOW_SECS, WECHATPAY_NONCE, WECHATPAY_SERIAL, WECHATPAY_SIGNATURE,
+    WECHATPAY_TIMESTAMP, check_timestamp, verify_request,
+};
+
+use crate::api::Store;
+use crate::credentials::Credentials;
+use crate::fault::{Fault, FaultQueue};
+use crate::paging::Query;
+use crate::respond::ApiError;
+
+/// Largest request body accepted (1 MiB).
+const MAX_BODY: usize = 1 << 20;
+/// How far in the past [`Fault::StaleTimestamp`] dates a response.
+pub(crate) const STALE_BY_SECS: i64 = 600;
+/// The `Wechatpay-Serial` sent under [`Fault::WrongSerial`].
+pub(crate) const WRONG_SERIAL: &str = "PUB_KEY_ID_SANDBOX_UNKNOWN_KEY";
+/// The `Request-ID` response header.
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+
+const BRAND_STOCKS_PREFIX: &str = "/brand/marketing/product-coupon/product-coupons/";
+const BRAND_USERS_PREFIX: &str = "/brand/marketing/product-coupon/users/";
+const PARTNER_PRODUCT_COUPONS_PREFIX: &str =
+    "/v3/marketing/partner/product-coupon/product-coupons/";
+
+/// State shared by every connection.
+pub(crate) struct Shared {
+    pub creds: Credentials,
+    pub clock: Arc<dyn Clock>,
+    pub signer: ResponseSigner,
+    pub brand_public_key: PublicKey,
+    pub mch_public_key: PublicKey,
+    pub store: Mutex<Store>,
+    pub faults: Mutex<FaultQueue>,
+    pub requests_seen: AtomicU64,
+    pub request_id_prefix: String,
+}
+
+/// Locks a mutex, recovering the data if a holder panicked (the sandbox's
+/// state stays usable; handlers never leave it half-updated).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+type Body = Full<Bytes>;
+
+/// Accepts connections until `shutdown` flips, then lets open connections
+/// finish gracefully (bounded).
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    conns.spawn(serve_connection(stream, shared.clone(), shutdown.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "sandbox: accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            _ = shutdown.changed() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(10), drain)
+        .await
+        .is_err()
+    {
+        conns.abort_all();
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let drop_signal = Arc::new(Notify::new());
+    let service = {
+        let drop_signal = drop_signal.clone();
+        service_fn(move |req| handle(shared.clone(), drop_signal.clone(), req))
+    };
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut shutting_down = *shutdown.borrow();
+    if shutting_down {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "sandbox: connection ended with an error");
+                }
+                break;
+            }
+            // Fault::DropConnection: leaving the loop drops `conn` and with it
+            // the socket — the client gets no response bytes at all.
+            () = drop_signal.notified() => break,
+            _ = shutdown.changed(), if !shutting_down => {
+                shutting_down = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// Asks the connection task to drop the connection, then never answers.
+async fn drop_connection(signal: &Notify) -> Response<Body> {
+    signal.notify_one();
+    match std::future::pending::<Infallible>().await {}
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    drop_signal: Arc<Notify>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let seq = shared.requests_seen.fetch_add(1, Ordering::SeqCst) + 1;
+    let request_id = format!("{}{seq:012X}", shared.request_id_prefix);
+    let fault = lock(&shared.faults).take();
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            let err = ApiError::param(
+                "/",
+                "body",
+                format!(
+                    "请求体读取失败 (cannot read the request body: {e}; bodies are limited to {MAX_BODY} bytes)"
+                ),
+            );
+            return Ok(finish(
+                &shared,
+                err.status,
+                err.to_json(),
+                None,
+                &request_id,
+                false,
+            ));
+        }
+    };
+    tracing::debug!(method = %parts.method, path = %parts.uri.path(), request_id, ?fault, "sandbox: request");
+
+    if let Some(f) = fault.filter(|f| f.is_before_handling()) {
+        let (err, retry_after) = match f {
+            Fault::RateLimited => (ApiError::rate_limited(), true),
+            Fault::DropConnectionBeforeHandling => return Ok(drop_connection(&drop_signal).await),
+            _ => (ApiError::system_error(), false),
+        };
+        return Ok(finish(
+            &shared,
+            err.status,
+            err.to_json(),
+            None,
+            &request_id,
+            retry_after,
+        ));
+    }
+
+    let (mut status, mut bytes) = match dispatch(&shared, &parts, &body) {
+        Ok(bytes) => (StatusCode::OK, bytes),
+        Err(e) => (e.status, e.to_json()),
+    };
+    match fault {
+        Some(Fault::ServerError) => {
+            let err = ApiError::system_error();
+            status = err.status;
+            bytes = err.to_json();
+        }
+        Some(Fault::DropConnection) => return Ok(drop_connection(&drop_signal).await),
+        Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
+        _ => {}
+    }
+    Ok(finish(&shared, status, bytes, fault, &request_id, false))
+}
+
+/// Signs `body` (applying signature faults) and builds the response.
+fn finish(
+    shared: &Shared,
+    status: StatusCode,
+    body: Vec<u8>,
+    fault: Option<Fault>,
+    request_id: &str,
+    retry_after: bool,
+) -> Response<Body> {
+    let now = shared.clock.now_unix();
+    let timestamp = if fault == Some(Fault::StaleTimestamp) {
+        now - STALE_BY_SECS
+    } else {
+        now
+    };
+    let signed = wxpay_sign::try_generate_nonce()
+        .and_then(|nonce| shared.signer.sign(&body, timestamp, &nonce));
+    let mut builder = Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "application/json")
+        .header(REQUEST_ID, request_id);
+    if retry_after {
+        builder = builder.header(RETRY_AFTER, "0");
+    }
+    match signed {
+        Ok(sig) => {
+            let signature = match fault {
+                Some(Fault::SignatureProbe) => signature_probe(),
+                Some(Fault::BadSignature) => flip_bit(sig.signature()),
+                _ => sig.signature().to_owned(),
+            };
+            let serial = if fault == Some(Fault::WrongSerial) {
+                WRONG_SERIAL
+            } else {
+                sig.serial()
+            };
+            builder = builder
+                .header(WECHATPAY_TIMESTAMP, sig.timestamp().to_string())
+                .header(WECHATPAY_NONCE, sig.nonce())
+                .header(WECHATPAY_SIGNATURE, signature)
+                .header(WECHATPAY_SERIAL, serial);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sandbox: cannot sign a response; sending it unsigned")
+        }
+    }
+    builder
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "sandbox: cannot build a response");
+            let mut r = Response::new(Full::new(Bytes::from_static(
+                br#"{"code":"SYSTEM_ERROR","message":"the sandbox could not build its response"}"#,
+            )));
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
+}
+
+/// `WECHATPAY/SIGNTEST/` followed by base64 junk, as WeChat Pay's probes.
+pub(crate) fn signature_probe() -> String {
+    let junk = wxpay_sign::try_generate_nonce().unwrap_or_else(|_| "SANDBOXPROBE".to_owned());
+    format!(
+        "{}{}",
+        wxpay_sign::SIGNATURE_PROBE_PREFIX,
+        STANDARD.encode(junk.repeat(8))
+    )
+}
+
+/// The same signature with one bit of its last byte flipped (still valid base64).
+pub(crate) fn flip_bit(signature_b64: &str) -> String {
+    match STANDARD.decode(signature_b64) {
+        Ok(mut raw) if !raw.is_empty() => {
+            if let Some(last) = raw.last_mut() {
+                *last ^= 0x01;
+            }
+            STANDARD.encode(raw)
+        }
+        _ => STANDARD.encode(b"not a signature"),
+    }
+}
+
+fn decode_segment(segment: &str) -> Result<String, ApiError> {
+    percent_decode_str(segment)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| {
+            ApiError::param(
+                segment,
+                "path",
+                "路径参数不是合法的 UTF-8 (the path parameter is not valid percent-encoded UTF-8)",
+            )
+        })
+}
+
+enum Route {
+    ListStocks(String),
+    AddStock(String),
+    ListUserCoupons(String),
+    UpdateProductCoupon(String),
+}
+
+fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
+    let unknown = || {
+        ApiError::not_found(format!(
+            "the sandbox does not serve {method} {path}; it serves GET/POST {BRAND_STOCKS_PREFIX}{{product_coupon_id}}/stocks, GET {BRAND_USERS_PREFIX}{{openid}}/coupons and PATCH {PARTNER_PRODUCT_COUPONS_PREFIX}{{product_coupon_id}}"
+        ))
+    };
+    if let Some(rest) = path.strip_prefix(BRAND_STOCKS_PREFIX) {
+        if let Some((id, "stocks")) = rest.split_once('/') {
+            if !id.is_empty() {
+                let id = decode_segment(id)?;
+                return match *method {
+                    Method::GET => Ok(Route::ListStocks(id)),
+                    Method::POST => Ok(Route::AddStock(id)),
+                    _ => Err(unknown()),
+                };
+            }
+        }
+    } else if let Some(rest) = path.strip_prefix(BRAND_USERS_PREFIX) {
+        if let Some((openid, "coupons")) = rest.split_once('/') {
+            if !openid.is_empty() && *method == Method::GET {
+                return Ok(Route::ListUserCoupons(decode_segment(openid)?));
+            }
+        }
+    } else if let Some(id) = path.strip_prefix(PARTNER_PRODUCT_COUPONS_PREFIX) {
+        if !id.is_empty() && !id.contains('/') && *method == Method::PATCH {
+            return Ok(Route::UpdateProductCoupon(decode_segment(id)?));
+        }
+    }
+    Err(unknown())
+}
+
+/// Authenticates, routes and runs one request.
+fn dispatch(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let path = parts.uri.path();
+    let scheme = if path.starts_with("/brand/") {
+        Scheme::Brand
+    } else if path.starts_with("/v3/") {
+        Scheme::Merchant
+    } else {
+        return Err(ApiError::not_found(format!(
+            "the sandbox only serves /brand/… and /v3/… paths, not {path}"
+        )));
+    };
+    authenticate(shared, parts, body, scheme)?;
+    let route = route(&parts.method, path)?;
+    let query = Query::parse(parts.uri.query())?;
+    match route {
+        Route::ListStocks(id) => lock(&shared.store).list_stocks(&id, &query),
+        Route::AddStock(id) => lock(&shared.store).add_stock(&id, body),
+        Route::ListUserCoupons(openid) => lock(&shared.store).list_user_coupons(&openid, &query),
+        Route::UpdateProductCoupon(id) => lock(&shared.store).update_product_coupon(&id, body),
+    }
+}
+
+/// Verifies `Authorization` (scheme for the path prefix, identity, serial,
+/// timestamp window, signature over the raw path-and-query and body) and,
+/// on brand paths, `Wechatpay-Serial`.
+fn authenticate(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    expected: Scheme,
+) -> Result<(), ApiError> {
+    let creds = &shared.creds;
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| {
+            ApiError::sign_error(format!(
+                "缺少 Authorization 头 (missing Authorization header: sign the request with {})",
+                expected.as_str()
+            ))
+        })?
+        .to_str()
+        .map_err(|_| {
+            ApiError::sign_error(
+                "Authorization 头含有非 ASCII 字符 (the Authorization header is not ASCII)",
+            )
+        })?;
+    let auth = ParsedAuthorization::parse(header)
+        .map_err(|e| ApiError::sign_error(format!("Authorization 头格式错误 ({e})")))?;
+    if auth.scheme() != expected {
+        return Err(ApiError::sign_error(format!(
+            "签名方式错误 (wrong scheme: paths under {} are signed with {} but the request used {})",
+            if expected == Scheme::Brand {
+                "/brand/"
+            } else {
+                "/v3/"
+            },
+            expected.as_str(),
+            auth.scheme().as_str()
+        )));
+    }
+    let (who, id, serial, key) = match expected {
+        Scheme::Brand => (
+            "brand_id",
+            &creds.brand_id,
+            &creds.brand_serial_no,
+            &shared.brand_public_key,
+        ),
+        Scheme::Merchant => (
+            "mchid",
+            &creds.mchid,
+            &creds.mch_serial_no,
+            &shared.mch_public_key,
+        ),
+    };
+    if auth.id() != id {
+        return Err(ApiError::sign_error(format!(
+            "{who} {:?} 未知 (unknown {who} {:?}: the sandbox knows {who} {id:?})",
+            auth.id(),
+            auth.id()
+        )));
+    }
+    if auth.serial_no() != serial {
+        return Err(ApiError::sign_error(format!(
+            "证书序列号错误 (unknown serial_no {:?}: the {who} {id}'s API certificate serial is {serial:?})",
+            auth.serial_no()
+        )));
+    }
+    if check_timestamp(&*shared.clock, auth.timestamp(), TIMESTAMP_WINDOW_SECS).is_err() {
+        let now = shared.clock.now_unix();
+        return Err(ApiError::sign_error(format!(
+            "请求时间戳超出有效范围 (timestamp {} is {} s away from the sandbox clock {now}; it must be within {TIMESTAMP_WINDOW_SECS} s — check the client's clock)",
+            auth.timestamp(),
+            now.abs_diff(auth.timestamp())
+        )));
+    }
+    let request = SignableRequest::new(parts.method.as_str(), path_and_query, body);
+    if verify_request(key, &auth, &request).is_err() {
+        return Err(ApiError::sign_error(format!(
+            "签名验证失败 (the signature does not verify over \"{}\\n{}\\n{}\\n{}\\n<{} body bytes>\\n\": sign the exact method, path-and-query and body bytes you send, with the {who}'s API private key)",
+            parts.method,
+            path_and_query,
+            auth.timestamp(),
+            auth.nonce_str(),
+            body.len()
+        )));
+    }
+    if expected == Scheme::Brand {
+        let sent = parts
+            .headers
+            .get(WECHATPAY_SERIAL)
+            .and_then(|v| v.to_str().ok());
+        if sent != Some(creds.wechatpay_public_key_id.as_str()) {
+            let message = match sent {
+                None => "缺少 Wechatpay-Serial 头 (brand calls must send Wechatpay-Serial: the WeChat Pay public key id)".to_owned(),
+                Some(s) => format!(
+                    "Wechatpay-Serial 与品牌不匹配 ({s:?} is not the WeChat Pay public key id of brand {}; send {:?})",
+                    creds.brand_id, creds.wechatpay_public_key_id
+                ),
+            };
+            return Err(ApiError::param("Wechatpay-Serial", "header", message));
+        }
+    }
+    Ok(())
+}
+
+impl Shared {
+    pub(crate) fn new(
+        creds: Credentials,
+        clock: Arc<dyn Clock>,
+        store: Store,
+        request_id_prefix: String,
+    ) -> Self {
+        Self {
+            signer: ResponseSigner::new(
+                creds.wechatpay_public_key_id.clone(),
+                creds.wechatpay_private_key.clone(),
+            ),
+            brand_public_key: creds.brand_private_key.public_key(),
+            mch_public_key: creds.mch_private_key.public_key(),
+            creds,
+            clock,
+            store: Mutex::new(store),
+            faults: Mutex::new(FaultQueue::default()),
+            requests_seen: AtomicU64::new(0),
+            request_id_prefix,
+        }
+    }
+}
