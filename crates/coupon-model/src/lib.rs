@@ -19,6 +19,35 @@
 //! response fields optional — each type documents its required ones).
 //! Serialising omits absent fields. Validation is a separate step.
 //!
+//! # Lenient parsing: which fields are required
+//! A documented-required field is `Option` (parses when missing) unless the
+//! object is meaningless without it. Non-`Option`, i.e. the parse fails when
+//! missing:
+//!
+//! | type | required fields | why |
+//! |---|---|---|
+//! | `Stock` | `product_coupon_id`, `stock_id` | identity |
+//! | `ProductCoupon` | `product_coupon_id` | identity |
+//! | `UserCoupon` | `coupon_code` | identity |
+//! | `StockSendRule` | `max_count`, `max_count_per_user` | the limits are the object |
+//! | `SingleUsageRule`, `SequentialUsageRule`, `ProgressiveBundleUsageRule` | `coupon_available_period` | a usage rule without a period says nothing |
+//! | `NormalCouponUsageRule` / `DiscountCouponUsageRule` / `ExchangeCouponUsageRule` | `discount_amount` / `percent_off` / `exchange_price` (`threshold` is optional) | the discount is the object |
+//! | `DayPeriod`, `TimePeriod` | `begin_time`, `end_time` | a window needs both ends |
+//! | `StockBundleInfo` | `stock_bundle_id` | identity of the bundle |
+//! | `NotifyConfig`, `EntranceOfficialAccount` | `notify_appid`, `appid` | their only field |
+//! | `ProductCouponDisplayInfo` | `name` | the display is meaningless without it |
+//! | `Notification` | `id`, `event_type`, `resource` (`algorithm`, `ciphertext`, `nonce`) | nothing can be done without them |
+//! | `ProductCouponSendEvent` | `coupon_code`, `product_coupon_id`, `stock_id`, `openid` | identity of the coupon and its holder |
+//! | `ApiErrorBody` | `code` (`message` defaults to `""`) | the code is the error |
+//!
+//! Request types are strict instead: `NewStock`, `AddStockBody` and
+//! `UpdateProductCouponBody` require every documented-required field, and
+//! their constructors take them. Lists are `Option<Vec<_>>` so that an
+//! explicit `[]` round-trips. Money is [`common::Fen`] (分); time fields are
+//! [`time::Timestamp`] (byte-exact round trip); the samples' spellings
+//! `PROGRESSIVE_BUNDLE` and `progressive_bundle_usage_info` are accepted and
+//! written as the pages' `SEQUENTIAL` / `sequential_usage_info`.
+//!
 //! # Example
 //! ```
 //! use coupon_model::stock::{ListStocksRequest, ListStocksResponse, StockState};
