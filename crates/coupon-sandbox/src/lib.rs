@@ -18,7 +18,9 @@
 //!   the right `brand_id`/`mchid` and certificate serial, a timestamp within
 //!   ±300 s — otherwise `401 SIGN_ERROR` with a message saying what was wrong;
 //!   brand calls must also send `Wechatpay-Serial` with the sandbox's public
-//!   key id (`400 PARAM_ERROR` otherwise);
+//!   key id (`400 PARAM_ERROR` otherwise); a body must come with
+//!   `Content-Type: application/json` and an `Accept` header, if sent, must
+//!   allow `application/json` (`400 INVALID_REQUEST` otherwise);
 //! - signs every response, errors included, with its own WeChat Pay key
 //!   (`Wechatpay-Timestamp/Nonce/Signature/Serial`) and sends a unique `Request-ID`;
 //! - paginates with opaque tokens (`total_count` only on the first page,

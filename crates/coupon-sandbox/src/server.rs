@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, RETRY_AFTER};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, RETRY_AFTER};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -353,6 +353,7 @@ fn dispatch(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Vec<u8>, ApiE
         )));
     };
     authenticate(shared, parts, body, scheme)?;
+    check_media_types(parts, body)?;
     let route = route(&parts.method, path)?;
     let query = Query::parse(parts.uri.query())?;
     match route {
@@ -361,6 +362,46 @@ fn dispatch(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Vec<u8>, ApiE
         Route::ListUserCoupons(openid) => lock(&shared.store).list_user_coupons(&openid, &query),
         Route::UpdateProductCoupon(id) => lock(&shared.store).update_product_coupon(&id, body),
     }
+}
+
+/// A body must be sent as `Content-Type: application/json`; an `Accept`
+/// header, when present, must allow `application/json`.
+fn check_media_types(parts: &Parts, body: &[u8]) -> Result<(), ApiError> {
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+    };
+    let is_json = |v: &str| {
+        v.split(';')
+            .next()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    };
+    if !body.is_empty() && !header(CONTENT_TYPE).is_some_and(is_json) {
+        return Err(ApiError::invalid_request(format!(
+            "HTTP 请求不符合微信支付 APIv3 接口规则 (a request body must be sent with Content-Type: application/json, got {:?})",
+            header(CONTENT_TYPE).unwrap_or("nothing")
+        ))
+        .with_detail(Some("Content-Type".into()), "header", None, None));
+    }
+    if let Some(accept) = parts.headers.get(ACCEPT) {
+        let ok = accept.to_str().is_ok_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.split(';').next().unwrap_or("").trim();
+                t.eq_ignore_ascii_case("application/json")
+                    || t == "*/*"
+                    || t.eq_ignore_ascii_case("application/*")
+            })
+        });
+        if !ok {
+            return Err(ApiError::invalid_request(
+                "HTTP 请求不符合微信支付 APIv3 接口规则 (the Accept header must allow application/json; send Accept: application/json)",
+            )
+            .with_detail(Some("Accept".into()), "header", None, None));
+        }
+    }
+    Ok(())
 }
 
 /// Verifies `Authorization` (scheme for the path prefix, identity, serial,

@@ -347,3 +347,52 @@ async fn partner_update_changes_the_display_info_idempotently() {
         ("PARAM_ERROR", "/display_info/name")
     );
 }
+
+#[tokio::test]
+async fn bodies_must_be_json_and_accept_must_allow_json() {
+    let h = Harness::start().await;
+    let body = add_stock_body("media_type_0001", "x");
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let path = stocks_path(seed::PRODUCT_COUPON_ID);
+    let creds = h.sandbox.credentials();
+    for (content_type, accept, ok) in [
+        (Some("application/json"), Some("application/json"), true),
+        (Some("application/json; charset=utf-8"), None, true),
+        (Some("text/plain"), Some("application/json"), false),
+        (None, Some("application/json"), false),
+        (Some("application/json"), Some("text/html"), false),
+    ] {
+        let out_request_no = format!("media_type_{}", h.sandbox.requests_seen());
+        let body = String::from_utf8(body.clone())
+            .unwrap()
+            .replace("media_type_0001", &out_request_no);
+        let auth = creds
+            .brand_signer()
+            .sign(
+                &wxpay_sign::SignableRequest::new("POST", &path, body.as_bytes()),
+                common::NOW,
+                &wxpay_sign::generate_nonce(),
+            )
+            .unwrap();
+        let mut request = http::Request::post(format!("{}{path}", h.sandbox.base_url()))
+            .header("Authorization", auth.to_header_value())
+            .header("Wechatpay-Serial", &creds.wechatpay_public_key_id);
+        if let Some(ct) = content_type {
+            request = request.header("Content-Type", ct);
+        }
+        if let Some(a) = accept {
+            request = request.header("Accept", a);
+        }
+        let request = request
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .unwrap();
+        let response = client.request(request).await.unwrap();
+        let expected = if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        assert_eq!(response.status(), expected, "{content_type:?} {accept:?}");
+    }
+}
