@@ -48,7 +48,7 @@ pub enum CliError {
 
     /// The local sandbox failed to start or run.
     #[error("sandbox: {0}")]
-    Sandbox(String),
+    Sandbox(#[from] coupon_sandbox::Error),
 
     /// A step of the demo did not behave as expected.
     #[error("demo step failed: {0}")]

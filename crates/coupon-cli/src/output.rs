@@ -103,6 +103,11 @@ impl Progress {
     }
 }
 
+/// Writes an informational line to stderr (never fails: a closed stderr is ignored).
+pub fn note(text: impl AsRef<str>) {
+    let _ = writeln!(io::stderr(), "{}", text.as_ref());
+}
+
 /// Writes `error` to stderr: one readable line, then indented detail lines.
 pub fn report_error(error: &CliError) {
     let mut err = io::stderr().lock();
@@ -167,7 +172,7 @@ pub fn details(error: &CliError) -> Vec<String> {
                 lines.extend(causes(e));
             }
         }
-        // SANDBOX-CAUSES
+        CliError::Sandbox(e) => lines.extend(causes(e)),
         _ => {}
     }
     lines
