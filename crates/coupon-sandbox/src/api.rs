@@ -460,3 +460,75 @@ impl Store {
         Ok(response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::seed::{self, seed_data};
+
+    fn store() -> Store {
+        static SEED: std::sync::OnceLock<crate::seed::SeedData> = std::sync::OnceLock::new();
+        let seed = SEED.get_or_init(|| seed_data().unwrap()).clone();
+        Store::new(crate::credentials::DEFAULT_BRAND_ID, seed)
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-zA-Z0-9_/ -]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("out_request_no".to_owned()),
+                        Just("stock".to_owned()),
+                        Just("stock_send_rule".to_owned()),
+                        Just("display_info".to_owned()),
+                        Just("brand_id".to_owned()),
+                        "[a-z_]{1,10}"
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bodies_get_an_answer_never_a_panic(body in json_value(), raw in prop::collection::vec(any::<u8>(), 0..64)) {
+            let mut s = store();
+            let bytes = serde_json::to_vec(&body).unwrap();
+            for b in [&bytes, &raw] {
+                match s.add_stock(seed::PRODUCT_COUPON_ID, b) {
+                    Ok(_) => {}
+                    Err(e) => prop_assert!(e.status.is_client_error(), "{:?}", e.body),
+                }
+                match s.update_product_coupon(seed::PRODUCT_COUPON_ID, b) {
+                    Ok(_) => {}
+                    Err(e) => prop_assert!(e.status.is_client_error(), "{:?}", e.body),
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_queries_get_an_answer_never_a_panic(raw in "[a-z_=&%0-9A-Z+-]{0,60}") {
+            let s = store();
+            if let Ok(q) = Query::parse(Some(&raw)) {
+                if let Err(e) = s.list_stocks(seed::PRODUCT_COUPON_ID, &q) {
+                    prop_assert!(e.status.is_client_error());
+                }
+                if let Err(e) = s.list_user_coupons(seed::OPENID, &q) {
+                    prop_assert!(e.status.is_client_error());
+                }
+            }
+        }
+    }
+}

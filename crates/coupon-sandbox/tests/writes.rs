@@ -396,3 +396,32 @@ async fn bodies_must_be_json_and_accept_must_allow_json() {
         assert_eq!(response.status(), expected, "{content_type:?} {accept:?}");
     }
 }
+
+#[tokio::test]
+async fn concurrent_retries_of_one_add_stock_create_exactly_one_stock() {
+    let h = std::sync::Arc::new(Harness::start().await);
+    let body = add_stock_body("concurrent_0001", "并发");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let h = h.clone();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            h.send_verified(h.brand(Method::POST, stocks_path(seed::PRODUCT_COUPON_ID), &body))
+                .await
+        }));
+    }
+    let mut bodies = Vec::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        assert_eq!(reply.status, StatusCode::OK);
+        bodies.push(reply.body);
+    }
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "every retry got the same stock"
+    );
+    assert_eq!(
+        h.sandbox.stock_count(seed::PRODUCT_COUPON_ID),
+        seed::SINGLE_STOCK_COUNT + 1
+    );
+}
