@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderValue, USER_AGENT};
+use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{StatusCode, Uri};
 use tracing::{Instrument, field};
@@ -177,12 +177,11 @@ impl BaseUrl {
     }
 
     fn uri(&self, path_and_query: PathAndQuery) -> Result<Uri, Error> {
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(path_and_query)
-            .build()
-            .map_err(|e| Error::invalid_request_from("URI", e))
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Uri::from_parts(parts).map_err(|e| Error::invalid_request_from("URI", e))
     }
 }
 
@@ -550,9 +549,16 @@ impl Transport {
         timeout: Duration,
     ) -> Result<Response, Error> {
         let inner = &*self.inner;
-        let started = Instant::now();
+        let span = tracing::Span::current();
+        // Timing only matters when someone records the attempt span.
+        let started = (!span.is_disabled()).then(Instant::now);
         let uri = base.uri(path_and_query)?;
-        let mut headers = template.headers.clone();
+        // Sized once for the template's headers, the User-Agent and what a signing
+        // hook adds (cloning the template's map and growing it costs a rehash).
+        let mut headers = HeaderMap::with_capacity(template.headers.len() + 4);
+        for (name, value) in &template.headers {
+            headers.append(name.clone(), value.clone());
+        }
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, inner.user_agent.clone());
         }
@@ -574,8 +580,9 @@ impl Transport {
             Ok(result) => result,
             Err(_) => Err(Error::request_timeout()),
         };
-        let span = tracing::Span::current();
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        if let Some(started) = started {
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        }
         let response = match result {
             Ok(response) => response,
             Err(mut e) => {
@@ -595,10 +602,13 @@ impl Transport {
     }
 }
 
-/// The `Request-ID` header; `HeaderMap` names are case-insensitive.
+/// `HeaderMap` names are lowercase, so this matches `Request-ID` in any case.
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+
+/// The `Request-ID` header.
 fn request_id_of(headers: &HeaderMap) -> Option<String> {
     headers
-        .get("request-id")
+        .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
