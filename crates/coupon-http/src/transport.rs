@@ -15,7 +15,7 @@ use crate::connector::{
     DEFAULT_POOL_MAX_IDLE_PER_HOST, HttpConnector, HyperConnector, HyperConnectorConfig,
     RootCertificates,
 };
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, TimeoutPhase};
 use crate::retry::{Clock, JitterRng, RetryPolicy, TokioClock, is_retryable_status, retry_after};
 use crate::template::{Attempt, AttemptHook, RequestTemplate};
 
@@ -388,9 +388,41 @@ impl fmt::Debug for Transport {
 enum Verdict {
     Done,
     Retry {
+        /// Switch to the backup host (connect failure or timeout).
         failover: bool,
+        /// The server's `Retry-After`, replacing the computed backoff.
         after: Option<Duration>,
+        /// For the log line.
+        reason: &'static str,
     },
+}
+
+impl Verdict {
+    fn of(outcome: &Result<Response, Error>) -> Self {
+        let (failover, after, reason) = match outcome {
+            Ok(response) if is_retryable_status(response.status) => (
+                false,
+                retry_after(&response.headers),
+                response
+                    .status
+                    .canonical_reason()
+                    .unwrap_or("retryable status"),
+            ),
+            Ok(_) => return Self::Done,
+            Err(e) => match e.kind() {
+                ErrorKind::Connect => (true, None, "connect error"),
+                ErrorKind::Timeout(TimeoutPhase::Connect) => (true, None, "connect timeout"),
+                ErrorKind::Timeout(TimeoutPhase::Request) => (true, None, "request timeout"),
+                ErrorKind::Io => (false, None, "I/O error"),
+                _ => return Self::Done,
+            },
+        };
+        Self::Retry {
+            failover,
+            after,
+            reason,
+        }
+    }
 }
 
 impl Transport {
@@ -493,25 +525,11 @@ impl Transport {
                 )
                 .instrument(attempt_span)
                 .await;
-            let verdict = match &outcome {
-                Ok(response) if is_retryable_status(response.status) => Verdict::Retry {
-                    failover: false,
-                    after: retry_after(&response.headers),
-                },
-                Ok(_) => Verdict::Done,
-                Err(e) => match e.kind() {
-                    ErrorKind::Connect | ErrorKind::Timeout(_) => Verdict::Retry {
-                        failover: true,
-                        after: None,
-                    },
-                    ErrorKind::Io => Verdict::Retry {
-                        failover: false,
-                        after: None,
-                    },
-                    _ => Verdict::Done,
-                },
-            };
-            if let Verdict::Retry { failover, after } = verdict
+            if let Verdict::Retry {
+                failover,
+                after,
+                reason,
+            } = Verdict::of(&outcome)
                 && attempt < inner.retry.max_attempts()
             {
                 let delay = after.unwrap_or_else(|| inner.retry.delay(attempt, inner.rng.next()));
@@ -522,6 +540,7 @@ impl Transport {
                     }
                     tracing::info!(
                         attempt,
+                        reason,
                         delay_ms = delay.as_millis() as u64,
                         next_endpoint = ?endpoint,
                         "retrying"
@@ -531,6 +550,7 @@ impl Transport {
                 }
                 tracing::info!(
                     attempt,
+                    reason,
                     delay_ms = delay.as_millis() as u64,
                     "not retrying: the next attempt would start after the time budget"
                 );

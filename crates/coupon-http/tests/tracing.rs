@@ -93,6 +93,7 @@ async fn logs_carry_the_template_but_no_path_header_or_body() {
     assert!(logs.contains("status=500"), "{logs}");
     assert!(logs.contains("attempts=2"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
+    assert!(logs.contains("reason=\"Internal Server Error\""), "{logs}");
     assert!(!logs.contains(OPENID), "openid leaked: {logs}");
     assert!(
         !logs.contains(SECRET_SIGNATURE),

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use coupon_http::{
     Attempt, BoxError, Clock, ConnectorFuture, Endpoint, Error, ErrorKind, HttpConnector,
-    RequestTemplate, RetryPolicy, TimeoutPhase, Transport, TransportBuilder,
+    HyperConnector, HyperConnectorConfig, RequestTemplate, RetryPolicy, TimeoutPhase, Transport,
+    TransportBuilder,
 };
 use http::{HeaderMap, HeaderValue, Method, header};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -948,4 +949,37 @@ async fn the_body_limit_also_applies_to_custom_connectors() {
         .unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::BodyTooLarge { limit: 99 });
+}
+
+#[tokio::test]
+async fn the_default_connector_refuses_plain_http_unless_allowed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let request = || {
+        http::Request::builder()
+            .uri(format!("{}/x", server.uri()))
+            .body(Bytes::new())
+            .unwrap()
+    };
+
+    let https_only = HyperConnector::new(HyperConnectorConfig::default()).unwrap();
+    let err = https_only.call(request()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    assert_eq!(received(&server).await, 0, "nothing sent in clear text");
+
+    let mut config = HyperConnectorConfig::default();
+    config.allow_http = true;
+    let allowed = HyperConnector::new(config).unwrap();
+    assert_eq!(allowed.call(request()).await.unwrap().status(), 200);
+}
+
+#[test]
+fn execute_returns_a_send_future() {
+    fn assert_send<T: Send>(_: T) {}
+    let transport = Transport::builder().build().unwrap();
+    let template = get("/x");
+    assert_send(transport.execute(&template, &coupon_http::NoopHook));
 }
