@@ -121,7 +121,7 @@ pub enum Error {
         "the response's Wechatpay-Serial {got} is not among the configured WeChat Pay public keys {known:?}: add the key with Verifier::builder().public_key(\"{got}\", key) (download it from the merchant platform, or fetch the platform certificate)"
     )]
     UnknownSerial {
-        /// The serial/key id the message named.
+        /// The serial/key id the message named (at most 64 characters of it).
         got: String,
         /// The key ids the verifier holds.
         known: Vec<String>,
@@ -146,7 +146,7 @@ pub enum Error {
         "signature probe from WeChat Pay (Wechatpay-Signature starts with WECHATPAY/SIGNTEST/, serial {serial}); this is expected now and then: reject the message (answer webhooks with 4xx/5xx) — no action needed"
     )]
     SignatureProbe {
-        /// The serial the probe named.
+        /// The serial the probe named (at most 64 characters; empty when absent).
         serial: String,
     },
 

@@ -71,8 +71,10 @@
 //! Encryption ([`PublicKey::encrypt_sensitive`]) only uses the public key and is
 //! unaffected.
 //!
-//! Private key bytes held by this crate (PKCS#8 DER, the `rsa` crate's copy, the
-//! APIv3 key) are zeroized on drop; ring's internal copy is not guaranteed to be.
+//! Secret bytes this crate holds (the private key's PKCS#8 DER, the `rsa`
+//! crate's copy of it, the APIv3 key, PEM text read from key files) are zeroized
+//! on drop. Copies made inside `ring` — its RSA key pair and the AES key
+//! schedule built for each webhook decryption — are not guaranteed to be.
 //!
 //! # Test builds
 //!

@@ -58,9 +58,26 @@ pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
     m
 }
 
-fn is_decimal(s: &str) -> bool {
+/// Parses a signed timestamp: optional `-`, then 1–19 ASCII digits, nothing else.
+fn parse_timestamp(s: &str) -> Option<i64> {
     let digits = s.strip_prefix('-').unwrap_or(s);
-    !digits.is_empty() && digits.len() <= 19 && digits.bytes().all(|b| b.is_ascii_digit())
+    if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Longest excerpt of a received (untrusted) value put into an error message.
+const EXCERPT_CHARS: usize = 64;
+
+/// At most [`EXCERPT_CHARS`] characters of an untrusted value, for error messages.
+fn excerpt(s: &str) -> String {
+    let mut chars = s.chars();
+    let mut out: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -68,7 +85,9 @@ fn is_decimal(s: &str) -> bool {
 // ---------------------------------------------------------------------------
 
 /// The four signature headers of a WeChat Pay response or webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the timestamp, nonce and serial but not the signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignatureHeaders {
     timestamp: i64,
     /// The timestamp exactly as received (it is what was signed).
@@ -100,15 +119,13 @@ impl SignatureHeaders {
     /// [`Error::InvalidHeader`] naming the header (a header given twice is invalid).
     pub fn from_header_map(headers: &HeaderMap) -> Result<Self> {
         let timestamp_raw = header_str(headers, &WECHATPAY_TIMESTAMP, "Wechatpay-Timestamp")?;
-        let timestamp = if is_decimal(&timestamp_raw) {
-            timestamp_raw.parse::<i64>().ok()
-        } else {
-            None
-        };
-        let Some(timestamp) = timestamp else {
+        let Some(timestamp) = parse_timestamp(&timestamp_raw) else {
             return Err(Error::InvalidHeader {
                 name: "Wechatpay-Timestamp",
-                reason: format!("{timestamp_raw:?} is not a Unix timestamp in seconds"),
+                reason: format!(
+                    "{:?} is not a Unix timestamp in seconds",
+                    excerpt(&timestamp_raw)
+                ),
             });
         };
         Ok(Self {
@@ -167,6 +184,17 @@ impl SignatureHeaders {
     }
 }
 
+impl fmt::Debug for SignatureHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignatureHeaders")
+            .field("timestamp", &self.timestamp_raw)
+            .field("nonce", &self.nonce)
+            .field("serial", &self.serial)
+            .field("signature", &"<redacted>")
+            .finish()
+    }
+}
+
 fn header_str(headers: &HeaderMap, name: &HeaderName, display: &'static str) -> Result<String> {
     let mut values = headers.get_all(name).iter();
     let Some(value) = values.next() else {
@@ -201,8 +229,9 @@ fn header_str(headers: &HeaderMap, name: &HeaderName, display: &'static str) -> 
 /// Holds several keys at once (key rotation; platform certificate → public-key
 /// migration) and an injectable [`Clock`]. Cheap to clone, `Send + Sync`.
 ///
-/// Checks, in order: headers parse → signature probe → known serial →
-/// timestamp window (`|now − ts| ≥ 300 s` rejected) → signature.
+/// Checks, in order: signature probe → headers parse → known serial →
+/// timestamp window (`|now − ts| ≥ 300 s` rejected, in either direction) →
+/// signature.
 #[derive(Clone)]
 pub struct Verifier {
     inner: Arc<VerifierInner>,
@@ -236,12 +265,12 @@ impl Verifier {
     pub fn verify(&self, headers: &SignatureHeaders, body: &[u8]) -> Result<()> {
         if headers.signature.starts_with(SIGNATURE_PROBE_PREFIX) {
             return Err(Error::SignatureProbe {
-                serial: headers.serial.clone(),
+                serial: excerpt(&headers.serial),
             });
         }
         let Some(key) = self.inner.keys.get(&headers.serial) else {
             return Err(Error::UnknownSerial {
-                got: headers.serial.clone(),
+                got: excerpt(&headers.serial),
                 known: self.inner.keys.keys().cloned().collect(),
             });
         };
@@ -263,7 +292,14 @@ impl Verifier {
     }
 
     /// Reads the signature headers from `headers` and verifies `body`.
+    ///
+    /// A signature probe is recognised before anything else is looked at, so it
+    /// is reported as [`Error::SignatureProbe`] even when the other headers are
+    /// missing or malformed.
     pub fn verify_headers(&self, headers: &HeaderMap, body: &[u8]) -> Result<()> {
+        if let Some(probe) = probe_in(headers) {
+            return Err(probe);
+        }
         self.verify(&SignatureHeaders::from_header_map(headers)?, body)
     }
 
@@ -281,6 +317,23 @@ impl Verifier {
     pub fn timestamp_window_secs(&self) -> u64 {
         self.inner.window
     }
+}
+
+/// [`Error::SignatureProbe`] when any `Wechatpay-Signature` value starts with
+/// [`SIGNATURE_PROBE_PREFIX`], whatever the other headers hold.
+fn probe_in(headers: &HeaderMap) -> Option<Error> {
+    let is_probe = headers.get_all(&WECHATPAY_SIGNATURE).iter().any(|v| {
+        v.as_bytes()
+            .trim_ascii_start()
+            .starts_with(SIGNATURE_PROBE_PREFIX.as_bytes())
+    });
+    is_probe.then(|| Error::SignatureProbe {
+        serial: headers
+            .get(&WECHATPAY_SERIAL)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| excerpt(s.trim()))
+            .unwrap_or_default(),
+    })
 }
 
 impl fmt::Debug for Verifier {
@@ -388,7 +441,9 @@ impl ResponseSigner {
 // ---------------------------------------------------------------------------
 
 /// A parsed request `Authorization` header (server side).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows every parameter except the signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ParsedAuthorization {
     scheme: Scheme,
     id: String,
@@ -413,12 +468,17 @@ impl ParsedAuthorization {
         let scheme = match scheme_token {
             "WECHATPAY-BRAND-SHA256-RSA2048" => Scheme::Brand,
             "WECHATPAY2-SHA256-RSA2048" => Scheme::Merchant,
-            other => {
-                return Err(bad(format!(
-                    "unknown scheme {:?}",
-                    other.chars().take(40).collect::<String>()
-                )));
+            // Echo the token only when it is short and looks like one: garbled
+            // input could otherwise put (part of) a signature in the message.
+            other
+                if other.len() <= 32
+                    && other
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
+                return Err(bad(format!("unknown scheme {other:?}")));
             }
+            _ => return Err(bad("unknown scheme".into())),
         };
         let mut fields: BTreeMap<&str, &str> = BTreeMap::new();
         let mut rest = params.trim_start();
@@ -471,12 +531,7 @@ impl ParsedAuthorization {
         let timestamp_raw = take("timestamp")?;
         let serial_no = take("serial_no")?;
         let signature = take("signature")?;
-        let timestamp = if is_decimal(&timestamp_raw) {
-            timestamp_raw.parse::<i64>().ok()
-        } else {
-            None
-        };
-        let Some(timestamp) = timestamp else {
+        let Some(timestamp) = parse_timestamp(&timestamp_raw) else {
             return Err(bad("timestamp is not a Unix timestamp in seconds".into()));
         };
         Ok(Self {
@@ -535,6 +590,19 @@ impl ParsedAuthorization {
     /// The bytes the signature should cover for `request`.
     pub fn message(&self, request: &SignableRequest<'_>) -> Vec<u8> {
         request.message(&self.timestamp_raw, &self.nonce_str)
+    }
+}
+
+impl fmt::Debug for ParsedAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParsedAuthorization")
+            .field("scheme", &self.scheme)
+            .field("id", &self.id)
+            .field("nonce_str", &self.nonce_str)
+            .field("timestamp", &self.timestamp_raw)
+            .field("serial_no", &self.serial_no)
+            .field("signature", &"<redacted>")
+            .finish()
     }
 }
 

@@ -4,7 +4,9 @@ mod common;
 
 use base64::Engine as _;
 use common::*;
-use wxpay_sign::{ApiV3Key, ResponseSigner, SignableRequest, Signer, Verifier};
+use wxpay_sign::{
+    ApiV3Key, ParsedAuthorization, ResponseSigner, SignableRequest, Signer, Verifier,
+};
 
 /// Every 12-character window of `secret`; none may appear in `debug`.
 fn assert_no_window(debug: &str, secret: &str, what: &str) {
@@ -79,6 +81,47 @@ fn private_key_signer_and_authorization_debug_are_redacted() {
     );
     // The PEM export itself must of course contain the key.
     assert!(key.to_pkcs8_pem().contains(&key_material()[0][..64]));
+}
+
+#[test]
+fn signature_carriers_redact_the_signature() {
+    let key = merchant_key();
+    let auth = Signer::merchant("1900000109", MERCHANT_SERIAL, key.clone())
+        .sign(&SignableRequest::new("GET", "/v3/x", b""), TS, NONCE)
+        .unwrap();
+    let parsed = ParsedAuthorization::parse(auth.as_str()).unwrap();
+    let headers = ResponseSigner::new(PUB_KEY_ID, key)
+        .sign(b"{}", TS, NONCE)
+        .unwrap();
+    for (what, signature, plain, pretty) in [
+        (
+            "ParsedAuthorization",
+            parsed.signature().to_owned(),
+            format!("{parsed:?}"),
+            format!("{parsed:#?}"),
+        ),
+        (
+            "SignatureHeaders",
+            headers.signature().to_owned(),
+            format!("{headers:?}"),
+            format!("{headers:#?}"),
+        ),
+    ] {
+        for debug in [&plain, &pretty] {
+            assert_no_window(debug, &signature, what);
+            assert!(debug.contains("redacted"), "{what}: {debug}");
+            assert!(debug.contains(NONCE), "{what}: the nonce helps debugging");
+        }
+    }
+    // A malformed header's error never echoes a signature-looking tail either.
+    let squashed = auth.as_str().replacen(' ', "", 1);
+    let err = ParsedAuthorization::parse(&squashed).unwrap_err();
+    assert_no_window(&format!("{err} {err:?}"), parsed.signature(), "Error");
+    let garbled = format!("{} x=1", parsed.signature());
+    let err = ParsedAuthorization::parse(&garbled).unwrap_err();
+    assert_no_window(&format!("{err} {err:?}"), parsed.signature(), "Error");
+    let err = ParsedAuthorization::parse(r#"Bearer token="x""#).unwrap_err();
+    assert!(err.to_string().contains("\"Bearer\""), "{err}");
 }
 
 #[test]

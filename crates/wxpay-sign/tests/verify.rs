@@ -262,6 +262,48 @@ fn signature_probes_are_their_own_kind_and_checked_first() {
             .unwrap_err()
             .is_signature_probe()
     );
+    // Before anything else: a probe with missing or malformed companions is
+    // still reported as a probe, not as a header problem.
+    let mut broken = map.clone();
+    broken.remove("wechatpay-timestamp");
+    broken.insert("wechatpay-nonce", HeaderValue::from_static("   "));
+    let err = verifier.verify_headers(&broken, BODY).unwrap_err();
+    assert!(
+        matches!(&err, Error::SignatureProbe { serial } if serial == "PUB_KEY_ID_UNKNOWN"),
+        "{err:?}"
+    );
+    let mut only_signature = HeaderMap::new();
+    only_signature.insert("wechatpay-signature", HeaderValue::from_static(probe_sig));
+    let err = verifier.verify_headers(&only_signature, BODY).unwrap_err();
+    assert!(matches!(&err, Error::SignatureProbe { serial } if serial.is_empty()));
+}
+
+#[test]
+fn untrusted_values_are_echoed_only_in_part() {
+    let (verifier, _) = setup();
+    let long = "S".repeat(10_000);
+    let h = SignatureHeaders::new(TS, NONCE, "AAAA", long.as_str());
+    match verifier.verify(&h, BODY).unwrap_err() {
+        Error::UnknownSerial { got, .. } => {
+            assert!(long.starts_with(got.trim_end_matches('…')));
+            assert!(got.chars().count() <= 65, "{}", got.len());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let mut map = header_map(&platform().sign(BODY, TS, NONCE).unwrap());
+    map.insert(
+        "wechatpay-timestamp",
+        HeaderValue::from_str(&"9".repeat(10_000)).unwrap(),
+    );
+    let err = verifier.verify_headers(&map, BODY).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidHeader {
+            name: "Wechatpay-Timestamp",
+            ..
+        }
+    ));
+    assert!(err.to_string().len() < 300, "{err}");
 }
 
 #[test]
