@@ -58,8 +58,9 @@ pub struct ErrorDetail {
     /// parameter name for path and query errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// The offending value as sent (any JSON).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The offending value as sent (any JSON). A JSON `null` parses as
+    /// `None`, and `Some(Value::Null)` is omitted on output like `None`.
+    #[serde(default, skip_serializing_if = "is_absent")]
     pub value: Option<serde_json::Value>,
     /// What is wrong with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,6 +68,11 @@ pub struct ErrorDetail {
     /// Where the parameter was: `body`, `path`, `query`, `header`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+}
+
+/// Whether `detail.value` would serialise as nothing or as `null`.
+fn is_absent(value: &Option<serde_json::Value>) -> bool {
+    matches!(value, None | Some(serde_json::Value::Null))
 }
 
 impl fmt::Display for ApiErrorBody {

@@ -280,6 +280,23 @@ fn absent_fields_are_omitted_never_null() {
         serde_json::to_string(&stock).unwrap(),
         r#"{"product_coupon_id":"1","stock_id":"2"}"#
     );
+    // An error detail's free-form value: a JSON null is absent, both ways.
+    let body: ApiErrorBody = serde_json::from_value(
+        json!({"code": "PARAM_ERROR", "message": "m", "detail": {"field": "/", "value": null}}),
+    )
+    .unwrap();
+    assert_eq!(body.detail.as_ref().unwrap().value, None);
+    let built = ApiErrorBody {
+        detail: Some(coupon_model::ErrorDetail {
+            value: Some(serde_json::Value::Null),
+            ..body.detail.clone().unwrap()
+        }),
+        ..body
+    };
+    assert_eq!(
+        serde_json::to_string(&built).unwrap(),
+        r#"{"code":"PARAM_ERROR","message":"m","detail":{"field":"/"}}"#
+    );
 }
 
 #[test]
