@@ -14,8 +14,8 @@ use crate::ids::{
 use crate::time::Timestamp;
 use crate::validate::{
     Checker, ModeKind, Path, RuleId, ScopeKind, ValidationContext, Violations, check_deactivation,
-    check_matches_type, check_max_chars, check_opt_time, check_out_request_no, check_page_size,
-    check_range, check_total_count, token_sent,
+    check_matches_type, check_max_chars, check_opt_time, check_out_request_no, check_range,
+    list_response_context, push_paging_pairs, validate_list_request, validate_list_response,
 };
 
 string_enum! {
@@ -656,12 +656,7 @@ impl ListStocksRequest {
         if let Some(state) = &self.state {
             pairs.push(("state", state.as_str().to_owned()));
         }
-        if let Some(size) = self.page_size {
-            pairs.push(("page_size", size.to_string()));
-        }
-        if let Some(token) = &self.page_token {
-            pairs.push(("page_token", token.as_str().to_owned()));
-        }
+        push_paging_pairs(&mut pairs, self.page_size, self.page_token.as_ref());
         if let Some(id) = &self.stock_bundle_id {
             pairs.push(("stock_bundle_id", id.as_str().to_owned()));
         }
@@ -670,16 +665,14 @@ impl ListStocksRequest {
 
     /// Checks `page-size-range` (reported at `/page_size`).
     pub fn validate(&self) -> Result<(), Violations> {
-        let mut c = Checker::request();
-        check_page_size(&mut c, &Path::ROOT, self.page_size);
-        c.finish()
+        validate_list_request(self.page_size)
     }
 
     /// The context for validating this request's response: records whether
     /// a `page_token` was sent; add the product coupon with
     /// [`ValidationContext::with_product_coupon`] to run the (context) rules.
     pub fn response_context(&self) -> ValidationContext {
-        ValidationContext::new().with_page_token_sent(token_sent(self.page_token.as_ref()))
+        list_response_context(self.page_token.as_ref())
     }
 }
 
@@ -707,16 +700,13 @@ impl ListStocksResponse {
     /// set) and every stock, with `ctx` as the stocks' product coupon.
     /// Pointers are relative to the response (`/stock_list/0/…`).
     pub fn validate(&self, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
-        let mut c = Checker::response();
-        let p = Path::ROOT;
-        check_total_count(&mut c, &p, ctx, self.total_count.is_some());
-        if let Some(list) = &self.stock_list {
-            let lp = p.key("stock_list");
-            for (i, stock) in list.iter().enumerate() {
-                stock.check(&mut c, &lp.index(i), ctx);
-            }
-        }
-        c.finish()
+        validate_list_response(
+            ctx,
+            self.total_count.is_some(),
+            "stock_list",
+            self.stock_list.as_deref(),
+            Stock::check,
+        )
     }
 }
 

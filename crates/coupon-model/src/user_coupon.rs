@@ -12,7 +12,7 @@ use crate::stock::Stock;
 use crate::time::Timestamp;
 use crate::validate::{
     Checker, Path, ValidationContext, Violations, check_deactivation, check_opt_time,
-    check_page_size, check_total_count, token_sent,
+    list_response_context, push_paging_pairs, validate_list_request, validate_list_response,
 };
 
 string_enum! {
@@ -459,12 +459,7 @@ impl ListUserCouponsRequest {
         if let Some(state) = &self.coupon_state {
             pairs.push(("coupon_state", state.as_str().to_owned()));
         }
-        if let Some(size) = self.page_size {
-            pairs.push(("page_size", size.to_string()));
-        }
-        if let Some(token) = &self.page_token {
-            pairs.push(("page_token", token.as_str().to_owned()));
-        }
+        push_paging_pairs(&mut pairs, self.page_size, self.page_token.as_ref());
         if let Some(id) = &self.user_coupon_bundle_id {
             pairs.push(("user_coupon_bundle_id", id.as_str().to_owned()));
         }
@@ -476,15 +471,13 @@ impl ListUserCouponsRequest {
 
     /// Checks `page-size-range` (reported at `/page_size`).
     pub fn validate(&self) -> Result<(), Violations> {
-        let mut c = Checker::request();
-        check_page_size(&mut c, &Path::ROOT, self.page_size);
-        c.finish()
+        validate_list_request(self.page_size)
     }
 
     /// The context for validating this request's response (records whether
     /// a `page_token` was sent).
     pub fn response_context(&self) -> ValidationContext {
-        ValidationContext::new().with_page_token_sent(token_sent(self.page_token.as_ref()))
+        list_response_context(self.page_token.as_ref())
     }
 }
 
@@ -513,15 +506,12 @@ impl ListUserCouponsResponse {
     /// stock's context; `ctx`'s product-coupon parts only for coupons that
     /// carry none). Pointers are relative to the response.
     pub fn validate(&self, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
-        let mut c = Checker::response();
-        let p = Path::ROOT;
-        check_total_count(&mut c, &p, ctx, self.total_count.is_some());
-        if let Some(list) = &self.user_coupon_list {
-            let lp = p.key("user_coupon_list");
-            for (i, coupon) in list.iter().enumerate() {
-                coupon.check(&mut c, &lp.index(i), ctx);
-            }
-        }
-        c.finish()
+        validate_list_response(
+            ctx,
+            self.total_count.is_some(),
+            "user_coupon_list",
+            self.user_coupon_list.as_deref(),
+            UserCoupon::check,
+        )
     }
 }

@@ -704,12 +704,31 @@ pub(crate) fn check_out_request_no(c: &mut Checker, p: &Path<'_>, value: &OutReq
     }
 }
 
-/// `page-size-range` for a list request.
-pub(crate) fn check_page_size(c: &mut Checker, p: &Path<'_>, page_size: Option<u32>) {
+// ---------------------------------------------------------------------------
+// The two paginated endpoints (list stocks, list user coupons) share their
+// paging parameters and the shape of their response checks.
+
+/// The `page_size` / `page_token` query pairs, in that order, when set.
+pub(crate) fn push_paging_pairs(
+    pairs: &mut Vec<(&'static str, String)>,
+    page_size: Option<u32>,
+    page_token: Option<&PageToken>,
+) {
+    if let Some(size) = page_size {
+        pairs.push(("page_size", size.to_string()));
+    }
+    if let Some(token) = page_token {
+        pairs.push(("page_token", token.as_str().to_owned()));
+    }
+}
+
+/// A list request's `validate()`: `page-size-range` at `/page_size`.
+pub(crate) fn validate_list_request(page_size: Option<u32>) -> Result<(), Violations> {
+    let mut c = Checker::request();
     if let Some(size) = page_size {
         check_range(
-            c,
-            &p.key("page_size"),
+            &mut c,
+            &Path::ROOT.key("page_size"),
             RuleId::PageSizeRange,
             i64::from(size),
             1,
@@ -717,31 +736,49 @@ pub(crate) fn check_page_size(c: &mut Checker, p: &Path<'_>, page_size: Option<u
             "page_size",
         );
     }
+    c.finish()
 }
 
-/// `total-count-iff-first-page` for a list response.
-pub(crate) fn check_total_count(
-    c: &mut Checker,
-    p: &Path<'_>,
+/// A list request's `response_context()`: whether a `page_token` was sent.
+pub(crate) fn list_response_context(page_token: Option<&PageToken>) -> ValidationContext {
+    ValidationContext::new().with_page_token_sent(page_token.is_some())
+}
+
+/// A list response's `validate()`: `total-count-iff-first-page` (when
+/// `ctx.page_token_sent` is set), then every item at `/{key}/{i}` with
+/// `check_item`.
+pub(crate) fn validate_list_response<T>(
     ctx: Option<&ValidationContext>,
-    present: bool,
-) {
-    let Some(sent) = ctx.and_then(|c| c.page_token_sent) else {
-        return;
-    };
-    if sent && present {
-        c.report(
-            RuleId::TotalCountIffFirstPage,
-            &p.key("total_count"),
-            "total_count is present although the request carried a page_token; it comes only with the first page".to_owned(),
-        );
-    } else if !sent && !present {
-        c.report(
-            RuleId::TotalCountIffFirstPage,
-            &p.key("total_count"),
-            "total_count is missing; the first page (no page_token) always carries it".to_owned(),
-        );
+    total_count_present: bool,
+    key: &'static str,
+    items: Option<&[T]>,
+    check_item: impl Fn(&T, &mut Checker, &Path<'_>, Option<&ValidationContext>),
+) -> Result<(), Violations> {
+    let mut c = Checker::response();
+    let p = Path::ROOT;
+    if let Some(sent) = ctx.and_then(|c| c.page_token_sent) {
+        if sent && total_count_present {
+            c.report(
+                RuleId::TotalCountIffFirstPage,
+                &p.key("total_count"),
+                "total_count is present although the request carried a page_token; it comes only with the first page".to_owned(),
+            );
+        } else if !sent && !total_count_present {
+            c.report(
+                RuleId::TotalCountIffFirstPage,
+                &p.key("total_count"),
+                "total_count is missing; the first page (no page_token) always carries it"
+                    .to_owned(),
+            );
+        }
     }
+    if let Some(items) = items {
+        let lp = p.key(key);
+        for (i, item) in items.iter().enumerate() {
+            check_item(item, &mut c, &lp.index(i), ctx);
+        }
+    }
+    c.finish()
 }
 
 /// The "exactly one of three, the one named by `type`" check shared by
@@ -796,9 +833,4 @@ pub(crate) fn check_matches_type(
 /// A string that counts as present for the "needs" rules.
 pub(crate) fn non_empty<S: AsRef<str>>(value: Option<&S>) -> bool {
     value.is_some_and(|s| !s.as_ref().is_empty())
-}
-
-/// The `page_token_sent` value for a request's optional token.
-pub(crate) fn token_sent(token: Option<&PageToken>) -> bool {
-    token.is_some()
 }
