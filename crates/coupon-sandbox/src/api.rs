@@ -40,8 +40,8 @@ pub(crate) struct Store {
     users: HashMap<String, String>,
     bound_appids: BTreeSet<String>,
     user_coupons: Vec<(String, UserCoupon)>,
-    add_stock_replays: HashMap<String, Replay>,
-    update_replays: HashMap<String, Replay>,
+    add_stock_replays: Replays,
+    update_replays: Replays,
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
@@ -125,6 +125,60 @@ pub(crate) fn violations_error(violations: &Violations) -> ApiError {
     )
 }
 
+/// The remembered answers of one idempotent endpoint, by `out_request_no`.
+#[derive(Debug)]
+struct Replays {
+    /// What the endpoint does, for messages ("add-stock", "update").
+    what: &'static str,
+    by_out_request_no: HashMap<String, Replay>,
+}
+
+impl Replays {
+    fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            by_out_request_no: HashMap::new(),
+        }
+    }
+
+    /// For an `out_request_no` seen before: the first answer, byte for byte,
+    /// when the request is the same (same target, same body key order
+    /// aside), else `400 ALREADY_EXISTS`. `None` for a new `out_request_no`.
+    fn answer(
+        &self,
+        out_request_no: &str,
+        target: &str,
+        request: &Value,
+    ) -> Option<Result<Vec<u8>, ApiError>> {
+        let replay = self.by_out_request_no.get(out_request_no)?;
+        Some(if replay.target == target && &replay.request == request {
+            Ok(replay.response.clone())
+        } else {
+            Err(ApiError::already_exists(format!(
+                "out_request_no 已被使用 (out_request_no {out_request_no:?} was already used for a different {} request; resend the identical request to get the same answer, or use a new out_request_no)",
+                self.what
+            ))
+            .with_detail(
+                Some("/out_request_no".into()),
+                "body",
+                Some("already used".into()),
+                None,
+            ))
+        })
+    }
+
+    fn remember(&mut self, out_request_no: String, target: &str, request: Value, response: &[u8]) {
+        self.by_out_request_no.insert(
+            out_request_no,
+            Replay {
+                target: target.to_owned(),
+                request,
+                response: response.to_vec(),
+            },
+        );
+    }
+}
+
 fn known_state<T: From<String> + PartialEq>(
     query: &Query,
     name: &str,
@@ -157,8 +211,8 @@ impl Store {
             users: seed.users.into_iter().collect(),
             bound_appids: seed.bound_appids.into_iter().collect(),
             user_coupons: seed.user_coupons,
-            add_stock_replays: HashMap::new(),
-            update_replays: HashMap::new(),
+            add_stock_replays: Replays::new("add-stock"),
+            update_replays: Replays::new("update"),
         }
     }
 
@@ -350,15 +404,11 @@ impl Store {
         let value = parse_body(body, &schema::ADD_STOCK)?;
         let request: AddStockBody = typed(&value)?;
         let out_request_no = request.out_request_no.as_str().to_owned();
-        if let Some(replay) = self.add_stock_replays.get(&out_request_no) {
-            return if replay.target == product_coupon_id && replay.request == value {
-                Ok(replay.response.clone())
-            } else {
-                Err(ApiError::already_exists(format!(
-                    "商品券批次已存在 (out_request_no {out_request_no:?} was already used for a different add-stock request; resend the identical request to get the same stock, or use a new out_request_no)"
-                ))
-                .with_detail(Some("/out_request_no".into()), "body", Some("already used".into()), None))
-            };
+        if let Some(answer) =
+            self.add_stock_replays
+                .answer(&out_request_no, product_coupon_id, &value)
+        {
+            return answer;
         }
         let ctx = ValidationContext::from_product_coupon(product_coupon);
         request
@@ -400,14 +450,8 @@ impl Store {
         };
         let response = to_json(&stock)?;
         self.stocks.push(stock);
-        self.add_stock_replays.insert(
-            out_request_no,
-            Replay {
-                target: product_coupon_id.to_owned(),
-                request: value,
-                response: response.clone(),
-            },
-        );
+        self.add_stock_replays
+            .remember(out_request_no, product_coupon_id, value, &response);
         Ok(response)
     }
 
@@ -431,15 +475,11 @@ impl Store {
             return Err(no_product_coupon(product_coupon_id));
         };
         let out_request_no = request.out_request_no.as_str().to_owned();
-        if let Some(replay) = self.update_replays.get(&out_request_no) {
-            return if replay.target == product_coupon_id && replay.request == value {
-                Ok(replay.response.clone())
-            } else {
-                Err(ApiError::already_exists(format!(
-                    "out_request_no {out_request_no:?} was already used for a different update request; resend the identical request to get the same answer, or use a new out_request_no"
-                ))
-                .with_detail(Some("/out_request_no".into()), "body", Some("already used".into()), None))
-            };
+        if let Some(answer) = self
+            .update_replays
+            .answer(&out_request_no, product_coupon_id, &value)
+        {
+            return answer;
         }
         let ctx = ValidationContext::from_product_coupon(product_coupon);
         request
@@ -449,14 +489,8 @@ impl Store {
         let mut answer = product_coupon.clone();
         answer.brand_id = Some(request.brand_id);
         let response = to_json(&answer)?;
-        self.update_replays.insert(
-            out_request_no,
-            Replay {
-                target: product_coupon_id.to_owned(),
-                request: value,
-                response: response.clone(),
-            },
-        );
+        self.update_replays
+            .remember(out_request_no, product_coupon_id, value, &response);
         Ok(response)
     }
 }

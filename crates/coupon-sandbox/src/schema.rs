@@ -188,7 +188,7 @@ pub(crate) const UPDATE_PRODUCT_COUPON: Ty = Ty::Obj(&[
 fn type_name(ty: &Ty) -> String {
     match ty {
         Ty::Str => "a string".into(),
-        Ty::Int => "an integer".into(),
+        Ty::Int => "an integer (64-bit signed)".into(),
         Ty::Bool => "a boolean".into(),
         Ty::Enum(values) => format!("one of {}", values.join("|")),
         Ty::Obj(_) => "an object".into(),
@@ -209,7 +209,9 @@ pub(crate) fn check(value: &Value, ty: &Ty) -> Result<(), ApiError> {
 fn check_at(value: &Value, ty: &Ty, path: &str) -> Result<(), ApiError> {
     let ok = match ty {
         Ty::Str => value.is_string(),
-        Ty::Int => value.is_i64() || value.is_u64(),
+        // i64 only: a larger integer is reported here, at its own pointer,
+        // rather than by the typed parse without one.
+        Ty::Int => value.is_i64(),
         Ty::Bool => value.is_boolean(),
         Ty::Enum(values) => value.as_str().is_some_and(|s| values.contains(&s)),
         Ty::Obj(_) => value.is_object(),
@@ -338,6 +340,12 @@ mod tests {
         assert_eq!(
             field_of(check(&body, &ADD_STOCK).unwrap_err()),
             "/stock/stock_send_rule/max_count"
+        );
+        let mut body = valid_stock_body();
+        body["stock"]["stock_send_rule"]["max_count_per_day"] = json!(u64::MAX);
+        assert_eq!(
+            field_of(check(&body, &ADD_STOCK).unwrap_err()),
+            "/stock/stock_send_rule/max_count_per_day"
         );
         let mut body = valid_stock_body();
         body["stock"]["usage_rule_display_info"]["coupon_usage_method_list"] = json!(["FAX"]);
