@@ -1,8 +1,9 @@
 //! The brand client: `WECHATPAY-BRAND-SHA256-RSA2048`, paths under `/brand/…`.
 
+use std::future::Future;
 use std::sync::Arc;
 
-use coupon_model::ids::BrandId;
+use coupon_model::ids::{BrandId, PageToken};
 use coupon_model::stock::{AddStockRequest, ListStocksRequest, ListStocksResponse, Stock};
 use coupon_model::user_coupon::{ListUserCouponsRequest, ListUserCouponsResponse, UserCoupon};
 
@@ -68,8 +69,11 @@ impl BrandClient {
         request: &ListStocksRequest,
     ) -> Result<ListStocksResponse, Error> {
         request.validate()?;
-        let path =
-            endpoints::LIST_STOCKS.path(request.product_coupon_id.as_str(), &request.query_pairs());
+        let path = endpoints::LIST_STOCKS.path(
+            "product_coupon_id",
+            request.product_coupon_id.as_str(),
+            &request.query_pairs(),
+        )?;
         self.core
             .call(&endpoints::LIST_STOCKS, path, None, "list-stocks response")
             .await
@@ -78,42 +82,50 @@ impl BrandClient {
     /// Every stock matching `request`, following `next_page_token` one page at a
     /// time from `request.page_token` (normally absent) to the last page.
     pub fn list_stocks_stream(&self, request: ListStocksRequest) -> ItemStream<Stock> {
-        let client = self.clone();
-        let first = request.page_token.as_ref().map(|t| t.as_str().to_owned());
-        paginate(first, move |token| {
-            let client = client.clone();
-            let mut request = request.clone();
-            request.page_token = token.map(Into::into);
-            async move {
+        self.follow_pages(
+            request,
+            |r| &mut r.page_token,
+            |client, request| async move {
                 let page = client.list_stocks(&request).await?;
-                Ok(Page {
-                    items: page.stock_list.unwrap_or_default(),
-                    next_page_token: page.next_page_token.map(|t| t.as_str().to_owned()),
-                })
-            }
-        })
+                Ok(Page::new(page.stock_list, page.next_page_token))
+            },
+        )
     }
 
     /// Adds a stock to a product coupon (page 001). Safe to retry with the same
     /// `out_request_no` and body: WeChat Pay returns the stock it created.
     pub async fn add_stock(&self, request: &AddStockRequest) -> Result<Stock, Error> {
         request.validate(None)?;
+        let path = endpoints::ADD_STOCK.path(
+            "product_coupon_id",
+            request.product_coupon_id.as_str(),
+            &[],
+        )?;
         let body = serde_json::to_vec(&request.body)
             .map_err(|e| Error::Config(format!("could not serialise the add-stock body: {e}")))?;
-        let path = endpoints::ADD_STOCK.path(request.product_coupon_id.as_str(), &[]);
         self.core
             .call(&endpoints::ADD_STOCK, path, Some(body), "stock")
             .await
     }
 
-    /// One page of a user's coupons (page 002).
+    /// One page of a user's coupons (page 002). `appid` is required: an empty
+    /// one is refused before sending.
     pub async fn list_user_coupons(
         &self,
         request: &ListUserCouponsRequest,
     ) -> Result<ListUserCouponsResponse, Error> {
         request.validate()?;
-        let path =
-            endpoints::LIST_USER_COUPONS.path(request.openid.as_str(), &request.query_pairs());
+        if request.appid.as_str().is_empty() {
+            return Err(Error::InvalidParameter {
+                name: "appid",
+                value: String::new(),
+            });
+        }
+        let path = endpoints::LIST_USER_COUPONS.path(
+            "openid",
+            request.openid.as_str(),
+            &request.query_pairs(),
+        )?;
         self.core
             .call(
                 &endpoints::LIST_USER_COUPONS,
@@ -124,24 +136,44 @@ impl BrandClient {
             .await
     }
 
-    /// Every user coupon matching `request`, one page at a time.
+    /// Every user coupon matching `request`, following `next_page_token` one
+    /// page at a time from `request.page_token` (normally absent) to the last page.
     pub fn list_user_coupons_stream(
         &self,
         request: ListUserCouponsRequest,
     ) -> ItemStream<UserCoupon> {
-        let client = self.clone();
-        let first = request.page_token.as_ref().map(|t| t.as_str().to_owned());
-        paginate(first, move |token| {
-            let client = client.clone();
-            let mut request = request.clone();
-            request.page_token = token.map(Into::into);
-            async move {
+        self.follow_pages(
+            request,
+            |r| &mut r.page_token,
+            |client, request| async move {
                 let page = client.list_user_coupons(&request).await?;
-                Ok(Page {
-                    items: page.user_coupon_list.unwrap_or_default(),
-                    next_page_token: page.next_page_token.map(|t| t.as_str().to_owned()),
-                })
-            }
+                Ok(Page::new(page.user_coupon_list, page.next_page_token))
+            },
+        )
+    }
+
+    /// The stream behind both `*_stream` methods: `fetch(client, request)` gets
+    /// one page, with `page_token(request)` set to the token to fetch.
+    fn follow_pages<R, T, F, Fut>(
+        &self,
+        mut request: R,
+        page_token: fn(&mut R) -> &mut Option<PageToken>,
+        fetch: F,
+    ) -> ItemStream<T>
+    where
+        R: Clone + Send + 'static,
+        T: Send + 'static,
+        F: Fn(BrandClient, R) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+    {
+        let client = self.clone();
+        let first = page_token(&mut request)
+            .as_ref()
+            .map(|t| t.as_str().to_owned());
+        paginate(first, move |token| {
+            let mut request = request.clone();
+            *page_token(&mut request) = token.map(PageToken::from);
+            fetch(client.clone(), request)
         })
     }
 }

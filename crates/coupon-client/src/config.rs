@@ -15,6 +15,7 @@ pub(crate) struct CommonConfig {
     pub(crate) serial_no: Option<String>,
     pub(crate) private_key: Option<PrivateKey>,
     pub(crate) public_keys: Vec<(String, PublicKey)>,
+    pub(crate) wechatpay_serial: Option<String>,
     pub(crate) base_url: Option<String>,
     pub(crate) backup_base_url: Option<Option<String>>,
     pub(crate) transport: Option<Transport>,
@@ -64,14 +65,36 @@ impl CommonConfig {
                     .map_err(|e| Error::Config(format!("transport: {e}")))?
             }
         };
-        let (signer, wechatpay_serial) = match identity {
-            Identity::Brand(brand_id) => {
-                let serial = HeaderValue::from_str(&self.public_keys[0].0).map_err(|_| {
-                    Error::Config("the WeChat Pay public key id is not a valid header value".into())
-                })?;
-                (Signer::brand(brand_id, serial_no, key), Some(serial))
+        // Brand calls must name the WeChat Pay public key (default: the first
+        // one); partner calls send it only when asked to.
+        let serial_id = match (&self.wechatpay_serial, &identity) {
+            (Some(id), _) => {
+                if !self.public_keys.iter().any(|(known, _)| known == id) {
+                    return Err(Error::Config(format!(
+                        "the Wechatpay-Serial {id:?} is not one of the WeChat Pay public key ids given to .wechatpay_public_key(…); add that key or send one of {:?}",
+                        self.public_keys
+                            .iter()
+                            .map(|(k, _)| k.as_str())
+                            .collect::<Vec<_>>()
+                    )));
+                }
+                Some(id.as_str())
             }
-            Identity::Merchant(mchid) => (Signer::merchant(mchid, serial_no, key), None),
+            (None, Identity::Brand(_)) => Some(self.public_keys[0].0.as_str()),
+            (None, Identity::Merchant(_)) => None,
+        };
+        let wechatpay_serial = serial_id
+            .map(|id| {
+                HeaderValue::from_str(id).map_err(|_| {
+                    Error::Config(format!(
+                        "the WeChat Pay public key id {id:?} cannot be sent as the Wechatpay-Serial header; copy the id (PUB_KEY_ID_…) exactly from the merchant platform"
+                    ))
+                })
+            })
+            .transpose()?;
+        let signer = match identity {
+            Identity::Brand(brand_id) => Signer::brand(brand_id, serial_no, key),
+            Identity::Merchant(mchid) => Signer::merchant(mchid, serial_no, key),
         };
         Ok(Core {
             transport,
@@ -101,14 +124,25 @@ macro_rules! common_builder_methods {
 
         /// A WeChat Pay public key (id `PUB_KEY_ID_…`) or platform certificate
         /// (id = its serial) to verify responses with. Call several times during key
-        /// rotation or migration; the first one's id is sent as `Wechatpay-Serial`
-        /// on brand calls.
+        /// rotation or migration; unless [`wechatpay_serial`](Self::wechatpay_serial)
+        /// says otherwise, the first one's id is sent as `Wechatpay-Serial` on brand
+        /// calls.
         pub fn wechatpay_public_key(
             mut self,
             id: impl Into<String>,
             key: wxpay_sign::PublicKey,
         ) -> Self {
             self.common.public_keys.push((id.into(), key));
+            self
+        }
+
+        /// Which WeChat Pay public key id to send as the `Wechatpay-Serial`
+        /// request header; it must be one of the ids given to
+        /// [`wechatpay_public_key`](Self::wechatpay_public_key). Default: brand
+        /// clients send the first key's id (brand calls require the header);
+        /// partner clients send none (needed only with encrypted fields).
+        pub fn wechatpay_serial(mut self, public_key_id: impl Into<String>) -> Self {
+            self.common.wechatpay_serial = Some(public_key_id.into());
             self
         }
 

@@ -7,6 +7,8 @@ use coupon_model::stock::{AddStockRequest, ListStocksRequest};
 use coupon_model::user_coupon::ListUserCouponsRequest;
 use http::Method;
 
+use crate::error::Error;
+
 /// One route: method, path template (logged instead of the real path) and the
 /// signing scheme it needs.
 #[derive(Debug, Clone)]
@@ -41,8 +43,21 @@ pub(crate) const PARTNER_UPDATE_PRODUCT_COUPON: Endpoint = Endpoint {
 
 impl Endpoint {
     /// Substitutes the one `{…}` placeholder with the percent-encoded value and
-    /// appends the query.
-    pub(crate) fn path(&self, param: &str, query: &[(&'static str, String)]) -> String {
+    /// appends the query. An empty value (`/users//coupons`) or a dot segment
+    /// (`.`/`..`, which percent-encoding leaves alone and intermediaries may
+    /// resolve) is refused: the signed path would not name the intended object.
+    pub(crate) fn path(
+        &self,
+        name: &'static str,
+        param: &str,
+        query: &[(&'static str, String)],
+    ) -> Result<String, Error> {
+        if matches!(param, "" | "." | "..") {
+            return Err(Error::InvalidParameter {
+                name,
+                value: param.to_owned(),
+            });
+        }
         let encoded = crate::encode::segment(param);
         let mut out = String::with_capacity(self.path_template.len() + encoded.len() + 64);
         match (self.path_template.find('{'), self.path_template.find('}')) {
@@ -54,7 +69,7 @@ impl Endpoint {
             _ => out.push_str(self.path_template),
         }
         crate::encode::append_query(&mut out, query);
-        out
+        Ok(out)
     }
 }
 
@@ -79,15 +94,31 @@ mod tests {
     #[test]
     fn substitutes_and_encodes() {
         assert_eq!(
-            LIST_STOCKS.path(
-                "1000000013",
-                &[("state", "DEACTIVATED".into()), ("page_size", "10".into())]
-            ),
+            LIST_STOCKS
+                .path(
+                    "product_coupon_id",
+                    "1000000013",
+                    &[("state", "DEACTIVATED".into()), ("page_size", "10".into())]
+                )
+                .unwrap(),
             "/brand/marketing/product-coupon/product-coupons/1000000013/stocks?state=DEACTIVATED&page_size=10"
         );
         assert_eq!(
-            LIST_USER_COUPONS.path("o/../x", &[]),
+            LIST_USER_COUPONS.path("openid", "o/../x", &[]).unwrap(),
             "/brand/marketing/product-coupon/users/o%2F..%2Fx/coupons"
         );
+    }
+
+    #[test]
+    fn empty_and_dot_segments_are_refused() {
+        for value in ["", ".", ".."] {
+            let err = LIST_USER_COUPONS.path("openid", value, &[]).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidRequest, "{value:?}");
+            assert!(err.to_string().contains("openid"), "{err}");
+            assert!(err.violations().is_none());
+        }
+        // A dot inside a value is ordinary data.
+        assert!(LIST_USER_COUPONS.path("openid", "a.b", &[]).is_ok());
+        assert!(LIST_USER_COUPONS.path("openid", "...", &[]).is_ok());
     }
 }

@@ -10,7 +10,8 @@ use http::StatusCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The request broke a documented rule; nothing was sent.
+    /// The request broke a documented rule, or a required parameter is empty or
+    /// unusable in a URL; nothing was sent.
     InvalidRequest,
     /// WeChat Pay answered with a non-2xx status and an error body.
     Api,
@@ -22,7 +23,8 @@ pub enum ErrorKind {
     /// The request never got a usable response: connect failure, timeout, body too
     /// large, I/O.
     Transport,
-    /// The body verified but did not parse as the documented type.
+    /// The body verified but did not parse as the documented type, or the
+    /// verified pages did not make sense (a `next_page_token` that loops).
     Decode,
     /// A verified webhook resource did not decrypt (usually a wrong APIv3 key).
     Decryption,
@@ -99,6 +101,14 @@ impl ApiError {
 pub enum Error {
     /// The request broke documented rules; nothing went on the wire.
     InvalidRequest(Violations),
+    /// A required path or query parameter is empty, or is `.`/`..` (which
+    /// would change the path's meaning); nothing went on the wire.
+    InvalidParameter {
+        /// The parameter (`openid`, `appid`, `product_coupon_id`).
+        name: &'static str,
+        /// The value given.
+        value: String,
+    },
     /// WeChat Pay answered with an error status.
     Api(Box<ApiError>),
     /// The response failed verification and was discarded unread.
@@ -121,6 +131,10 @@ pub enum Error {
         /// `Request-ID` of the response.
         request_id: Option<String>,
     },
+    /// Following `next_page_token` was stopped because the verified pages
+    /// would never end (a token that repeats, or endless empty pages). The
+    /// items yielded before this error are the ones WeChat Pay returned.
+    Pagination(String),
     /// A verified webhook resource could not be decrypted.
     Decryption(wxpay_sign::Error),
     /// The client configuration is unusable (or a request could not be signed).
@@ -131,12 +145,12 @@ impl Error {
     /// The kind, for matching.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            Error::InvalidRequest(_) | Error::InvalidParameter { .. } => ErrorKind::InvalidRequest,
             Error::Api(_) => ErrorKind::Api,
             Error::Verification { source, .. } if is_probe(source) => ErrorKind::SignatureProbe,
             Error::Verification { .. } => ErrorKind::Verification,
             Error::Transport(_) => ErrorKind::Transport,
-            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Decode { .. } | Error::Pagination(_) => ErrorKind::Decode,
             Error::Decryption(_) => ErrorKind::Decryption,
             Error::Config(_) => ErrorKind::Config,
         }
@@ -150,7 +164,9 @@ impl Error {
         }
     }
 
-    /// The violations, when the request was rejected before sending.
+    /// The violations, when the request was rejected before sending for
+    /// breaking documented rules (`None` for an empty or unusable parameter:
+    /// see [`Error::InvalidParameter`]).
     pub fn violations(&self) -> Option<&Violations> {
         match self {
             Error::InvalidRequest(v) => Some(v),
@@ -189,6 +205,14 @@ impl fmt::Display for Error {
                 "request not sent: it breaks {} documented rule(s): {v}",
                 v.len()
             ),
+            Error::InvalidParameter { name, value } if value.is_empty() => write!(
+                f,
+                "request not sent: {name} is empty; pass the {name} the API page requires"
+            ),
+            Error::InvalidParameter { name, value } => write!(
+                f,
+                "request not sent: {name} {value:?} is a dot segment that would change the request path; pass the real {name}"
+            ),
             Error::Api(e) => {
                 write!(
                     f,
@@ -213,7 +237,7 @@ impl fmt::Display for Error {
                 source, request_id, ..
             } => write!(
                 f,
-                "response discarded: signature verification failed{}: {source}",
+                "response discarded: signature verification failed{}: {source}. If every response fails, check the WeChat Pay public key id and PEM given to .wechatpay_public_key (WXPAY_PUBLIC_KEY_ID / WXPAY_PUBLIC_KEY)",
                 rid(request_id)
             ),
             Error::Transport(e) => write!(f, "transport failure: {e}"),
@@ -225,6 +249,10 @@ impl fmt::Display for Error {
                 f,
                 "the verified response is not a valid {what}{}: {source}; the SDK may be older than the API — report it with the Request-ID",
                 rid(request_id)
+            ),
+            Error::Pagination(msg) => write!(
+                f,
+                "stopped following next_page_token: {msg}; the items before this error are complete as returned, the rest were not fetched — retry later or quote the Request-IDs in your logs to WeChat Pay support"
             ),
             Error::Decryption(e) => write!(
                 f,
@@ -242,7 +270,10 @@ impl std::error::Error for Error {
             Error::Verification { source, .. } | Error::Decryption(source) => Some(source),
             Error::Transport(e) => Some(e),
             Error::Decode { source, .. } => Some(source),
-            Error::Api(_) | Error::Config(_) => None,
+            Error::Api(_)
+            | Error::InvalidParameter { .. }
+            | Error::Pagination(_)
+            | Error::Config(_) => None,
         }
     }
 }

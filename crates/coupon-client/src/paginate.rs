@@ -4,14 +4,19 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 
+use coupon_model::ids::PageToken;
 use futures_core::Stream;
 
 use crate::error::Error;
 
 /// A boxed stream of items across pages. Memory holds one page at most.
 ///
-/// An error ends the stream after the items already yielded; nothing yielded is
-/// lost, and the error says which page failed.
+/// Pages are fetched lazily, one at a time, when the items before them have
+/// been consumed. The stream ends after the page without a `next_page_token`.
+/// An error (API, verification, transport, decode) is yielded once, after the
+/// items already fetched, and ends the stream: nothing yielded is lost, and no
+/// further page is requested. A server whose tokens loop, or that sends endless
+/// empty pages, ends the stream with [`Error::Pagination`] instead of looping.
 pub type ItemStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'static>>;
 
 /// One page as the paginator needs it: its items and the next token.
@@ -20,9 +25,54 @@ pub(crate) struct Page<T> {
     pub(crate) next_page_token: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// From a list response's item list and `next_page_token`.
+    pub(crate) fn new(items: Option<Vec<T>>, next_page_token: Option<PageToken>) -> Self {
+        Self {
+            items: items.unwrap_or_default(),
+            next_page_token: next_page_token.map(|t| t.as_str().to_owned()),
+        }
+    }
+}
+
 /// More consecutive empty pages than this (each with a next token) is treated as a
 /// server fault rather than followed forever.
 const MAX_EMPTY_PAGES: u32 = 16;
+
+/// Detects a token that comes back (a loop of any length) in constant memory,
+/// with Brent's algorithm: remember one token, compare each new one with it, and
+/// move the remembered token forward at power-of-two intervals. A loop is
+/// detected within a small multiple (at most 4×) of the number of distinct
+/// pages.
+struct LoopDetector {
+    saved: Option<String>,
+    power: u64,
+    steps: u64,
+}
+
+impl LoopDetector {
+    fn new(first: Option<String>) -> Self {
+        Self {
+            saved: first,
+            power: 1,
+            steps: 0,
+        }
+    }
+
+    /// Records the next token; `true` when it was seen before.
+    fn repeats(&mut self, next: &str) -> bool {
+        if self.saved.as_deref() == Some(next) {
+            return true;
+        }
+        self.steps += 1;
+        if self.steps == self.power {
+            self.saved = Some(next.to_owned());
+            self.power = self.power.saturating_mul(2);
+            self.steps = 0;
+        }
+        false
+    }
+}
 
 struct State<T, F> {
     fetch: F,
@@ -32,12 +82,13 @@ struct State<T, F> {
     started: bool,
     done: bool,
     empty_pages: u32,
+    loops: LoopDetector,
     /// An error to yield once the buffered items are out.
     pending_error: Option<Error>,
 }
 
-/// Builds a stream from `fetch(page_token)`, called with `None` first and then with
-/// each `next_page_token` until a page has none.
+/// Builds a stream from `fetch(page_token)`, called with `first_token` first and
+/// then with each `next_page_token` until a page has none.
 pub(crate) fn paginate<T, F, Fut>(first_token: Option<String>, fetch: F) -> ItemStream<T>
 where
     T: Send + 'static,
@@ -47,6 +98,7 @@ where
     let state = State {
         fetch,
         buffer: VecDeque::new(),
+        loops: LoopDetector::new(first_token.clone()),
         next: first_token,
         started: false,
         done: false,
@@ -68,39 +120,36 @@ where
                 }
                 let token = state.next.take();
                 state.started = true;
-                match (state.fetch)(token.clone()).await {
-                    Ok(page) => {
-                        if page.next_page_token.is_some() && page.next_page_token == token {
-                            state.done = true;
-                            let err = Error::Config(format!(
-                                "the server returned the same next_page_token {:?} it was given; stopping to avoid an endless loop",
-                                token.unwrap_or_default()
-                            ));
-                            // Yield what the page had, then the error.
-                            state.buffer.extend(page.items);
-                            state.pending_error = Some(err);
-                            continue;
-                        }
-                        if page.items.is_empty() {
-                            state.empty_pages += 1;
-                            if state.empty_pages > MAX_EMPTY_PAGES && page.next_page_token.is_some()
-                            {
-                                state.done = true;
-                                state.pending_error = Some(Error::Config(format!(
-                                    "{MAX_EMPTY_PAGES} empty pages in a row, each with a next_page_token; stopping"
-                                )));
-                                continue;
-                            }
-                        } else {
-                            state.empty_pages = 0;
-                        }
-                        state.buffer.extend(page.items);
-                        state.next = page.next_page_token;
-                    }
+                let page = match (state.fetch)(token).await {
+                    Ok(page) => page,
                     Err(err) => {
                         state.done = true;
                         return Some((Err(err), state));
                     }
+                };
+                if page.items.is_empty() {
+                    state.empty_pages += 1;
+                } else {
+                    state.empty_pages = 0;
+                }
+                // Yield what the page had in every case, then any error.
+                state.buffer.extend(page.items);
+                let Some(next) = page.next_page_token else {
+                    continue;
+                };
+                if state.loops.repeats(&next) {
+                    state.done = true;
+                    state.pending_error = Some(Error::Pagination(format!(
+                        "the server sent next_page_token {next:?} again, so the pages would repeat forever"
+                    )));
+                } else if state.empty_pages > MAX_EMPTY_PAGES {
+                    state.done = true;
+                    state.pending_error = Some(Error::Pagination(format!(
+                        "{} empty pages in a row, each with a next_page_token",
+                        state.empty_pages
+                    )));
+                } else {
+                    state.next = Some(next);
                 }
             }
         },
@@ -202,12 +251,81 @@ mod tests {
         // page 1 (token None → "same"), page 2 (token "same" → "same": loop detected)
         assert_eq!(results.len(), 3);
         assert!(results[0].is_ok() && results[1].is_ok());
-        assert!(
-            results[2]
-                .as_ref()
-                .unwrap_err()
-                .to_string()
-                .contains("same next_page_token")
-        );
+        let err = results[2].as_ref().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Decode);
+        assert!(err.to_string().contains("\"same\" again"), "{err}");
+    }
+
+    /// Pages `0..prefix+cycle`, where the page after the last loops back to
+    /// page `prefix`: every page has one item, its own number.
+    fn looping(prefix: usize, cycle: usize) -> (ItemStream<usize>, Seen) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let stream = paginate(None, move |token: Option<String>| {
+            log.lock().unwrap().push(token.clone());
+            let index: usize = token.as_deref().map_or(0, |t| t.parse().unwrap());
+            let next = if index + 1 == prefix + cycle {
+                prefix
+            } else {
+                index + 1
+            };
+            async move {
+                Ok(Page {
+                    items: vec![index],
+                    next_page_token: Some(next.to_string()),
+                })
+            }
+        });
+        (stream, seen)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_loop_of_any_length_ends_the_stream_within_bounded_pages(
+            prefix in 0usize..20,
+            cycle in 1usize..40,
+        ) {
+            let (stream, seen) = looping(prefix, cycle);
+            let results: Vec<Result<usize, Error>> = block_on(stream.collect());
+            let (last, items) = results.split_last().unwrap();
+            proptest::prop_assert_eq!(last.as_ref().unwrap_err().kind(), crate::ErrorKind::Decode);
+            let items: Vec<usize> = items.iter().map(|r| *r.as_ref().unwrap()).collect();
+            // Every distinct page was yielded, in order, before the loop was noticed.
+            let distinct = prefix + cycle;
+            proptest::prop_assert!(items.len() >= distinct);
+            proptest::prop_assert_eq!(&items[..distinct], &(0..distinct).collect::<Vec<_>>()[..]);
+            // Brent's bound: detected within a small multiple of the distinct pages.
+            let fetches = seen.lock().unwrap().len();
+            proptest::prop_assert!(fetches <= 4 * distinct + 1, "{} fetches", fetches);
+            proptest::prop_assert_eq!(fetches, items.len());
+        }
+    }
+
+    #[test]
+    fn endless_empty_pages_stop_with_a_pagination_error() {
+        let seen = Arc::new(Mutex::new(0u32));
+        let log = seen.clone();
+        let stream = paginate(None, move |token: Option<String>| {
+            *log.lock().unwrap() += 1;
+            let n: u64 = token.as_deref().map_or(0, |t| t.parse().unwrap());
+            async move {
+                Ok(Page::<u32> {
+                    items: Vec::new(),
+                    next_page_token: Some((n + 1).to_string()),
+                })
+            }
+        });
+        let results: Vec<Result<u32, Error>> = block_on(stream.collect());
+        assert_eq!(results.len(), 1);
+        let err = results[0].as_ref().unwrap_err();
+        assert!(matches!(err, Error::Pagination(_)), "{err}");
+        assert_eq!(*seen.lock().unwrap(), MAX_EMPTY_PAGES + 1);
+    }
+
+    #[test]
+    fn a_few_empty_pages_in_the_middle_are_followed() {
+        let (stream, _) = fake(vec![vec![1], vec![], vec![], vec![2]], None);
+        let items: Vec<u32> = block_on(stream.map(|r| r.unwrap()).collect());
+        assert_eq!(items, vec![1, 2]);
     }
 }

@@ -58,10 +58,13 @@ impl PartnerClient {
         request: &UpdateProductCouponRequest,
     ) -> Result<ProductCoupon, Error> {
         request.validate(None)?;
+        let path = endpoints::PARTNER_UPDATE_PRODUCT_COUPON.path(
+            "product_coupon_id",
+            request.product_coupon_id.as_str(),
+            &[],
+        )?;
         let body = serde_json::to_vec(&request.body)
             .map_err(|e| Error::Config(format!("could not serialise the update body: {e}")))?;
-        let path =
-            endpoints::PARTNER_UPDATE_PRODUCT_COUPON.path(request.product_coupon_id.as_str(), &[]);
         self.core
             .call(
                 &endpoints::PARTNER_UPDATE_PRODUCT_COUPON,

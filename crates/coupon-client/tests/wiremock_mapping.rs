@@ -437,3 +437,258 @@ fn a_builder_without_keys_names_the_missing_setting() {
         .unwrap_err();
     assert!(err.to_string().contains("wechatpay_public_key"));
 }
+
+/// Answers 500 to the first request, then a signed page.
+struct FailOnceThenPage {
+    calls: std::sync::atomic::AtomicU32,
+}
+
+impl Respond for FailOnceThenPage {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let status = if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            500
+        } else {
+            200
+        };
+        Signed {
+            status,
+            body: r#"{"total_count":0,"stock_list":[]}"#.into(),
+            tamper: Tamper::None,
+        }
+        .respond(request)
+    }
+}
+
+#[tokio::test]
+async fn every_attempt_is_signed_afresh_over_the_same_bytes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(STOCKS_PATH))
+        .respond_with(FailOnceThenPage {
+            calls: Default::default(),
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let transport = Transport::builder()
+        .primary_base_url(server.uri())
+        .without_backup()
+        .retry_policy(
+            RetryPolicy::new()
+                .with_max_attempts(2)
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    let client = BrandClient::builder()
+        .brand_id("1001")
+        .serial_no("CLIENTSERIAL01")
+        .private_key(keys().client.clone())
+        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
+        .transport(transport)
+        .build()
+        .unwrap();
+    let stock = serde_json::from_str(
+        r#"{"coupon_code_mode":"WECHATPAY","stock_send_rule":{"max_count":10,"max_count_per_user":1},
+            "usage_rule_display_info":{"coupon_usage_method_list":["OFFLINE"],"usage_description":"到店使用"},
+            "coupon_display_info":{"code_display_mode":"QRCODE"},"notify_config":{"notify_appid":"wx233544546545989"},
+            "store_scope":"NONE"}"#,
+    )
+    .unwrap();
+    let request = coupon_client::coupon_model::stock::AddStockRequest::new(
+        "1000000013",
+        "retry_20250101_0001",
+        stock,
+    );
+    // The verified 200 is not a stock: a Decode error, after both attempts.
+    let err = client.add_stock(&request).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 2);
+    assert_eq!(
+        received[0].body, received[1].body,
+        "retries resend identical bytes"
+    );
+    let auths: Vec<ParsedAuthorization> = received
+        .iter()
+        .map(|r| {
+            let auth = r.headers.get("authorization").unwrap().to_str().unwrap();
+            let parsed = ParsedAuthorization::parse(auth).unwrap();
+            verify_request(
+                &keys().client.public_key(),
+                &parsed,
+                &SignableRequest::new("POST", STOCKS_PATH, &r.body),
+            )
+            .unwrap();
+            parsed
+        })
+        .collect();
+    assert_ne!(
+        auths[0].nonce_str(),
+        auths[1].nonce_str(),
+        "each attempt has its own nonce (and signature)"
+    );
+    assert_ne!(auths[0].signature(), auths[1].signature());
+}
+
+#[tokio::test]
+async fn wechatpay_serial_defaults_per_side_and_can_be_chosen() {
+    const SECOND: &str = "PUB_KEY_ID_0000000000000000000000000002";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(STOCKS_PATH))
+        .respond_with(Signed {
+            status: 200,
+            body: r#"{"total_count":0,"stock_list":[]}"#.into(),
+            tamper: Tamper::None,
+        })
+        .mount(&server)
+        .await;
+    let second_key = PrivateKey::generate().unwrap().public_key();
+    let builder = || {
+        BrandClient::builder()
+            .brand_id("1001")
+            .serial_no("CLIENTSERIAL01")
+            .private_key(keys().client.clone())
+            .wechatpay_public_key(SECOND, second_key.clone())
+            .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
+            .transport(transport(&server))
+    };
+    let request = ListStocksRequest::new("1000000013");
+    // Default: the first key's id; chosen: the named one. Both verify the
+    // answer with whichever key its Wechatpay-Serial names.
+    builder()
+        .build()
+        .unwrap()
+        .list_stocks(&request)
+        .await
+        .unwrap();
+    builder()
+        .wechatpay_serial(PUB_KEY_ID)
+        .build()
+        .unwrap()
+        .list_stocks(&request)
+        .await
+        .unwrap();
+    let sent: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("wechatpay-serial")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(sent, vec![SECOND, PUB_KEY_ID]);
+
+    // An id the client does not hold is a configuration error, on either side.
+    let err = builder()
+        .wechatpay_serial("PUB_KEY_ID_UNKNOWN")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("PUB_KEY_ID_UNKNOWN"), "{err}");
+    let err = PartnerClient::builder()
+        .mchid("1900000001")
+        .serial_no("S")
+        .private_key(keys().client.clone())
+        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
+        .wechatpay_serial("PUB_KEY_ID_UNKNOWN")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn a_partner_client_sends_wechatpay_serial_when_asked() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(Signed {
+            status: 200,
+            body: r#"{"product_coupon_id":"1000000013"}"#.into(),
+            tamper: Tamper::None,
+        })
+        .mount(&server)
+        .await;
+    let client = PartnerClient::builder()
+        .mchid("1900000001")
+        .serial_no("CLIENTSERIAL02")
+        .private_key(keys().client.clone())
+        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
+        .wechatpay_serial(PUB_KEY_ID)
+        .transport(transport(&server))
+        .build()
+        .unwrap();
+    let request = UpdateProductCouponRequest::new(
+        "1000000013",
+        "upd_20250101_0002",
+        "1001",
+        ProductCouponDisplayInfo::new(
+            "全场满减券",
+            "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
+        ),
+    );
+    client.update_product_coupon(&request).await.unwrap();
+    let req = &server.received_requests().await.unwrap()[0];
+    assert_eq!(req.headers.get("wechatpay-serial").unwrap(), PUB_KEY_ID);
+}
+
+#[tokio::test]
+async fn empty_or_dot_path_parameters_and_an_empty_appid_are_not_sent() {
+    use coupon_client::coupon_model::user_coupon::ListUserCouponsRequest;
+    let server = MockServer::start().await;
+    let client = brand(&server);
+    for (openid, appid, name) in [
+        ("", "wx233544546545989", "openid"),
+        ("..", "wx233544546545989", "openid"),
+        ("oh-394z-6CGkNoJrsDLTTUKiAnp4", "", "appid"),
+    ] {
+        let err = client
+            .list_user_coupons(&ListUserCouponsRequest::new(openid, appid))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
+        assert!(err.to_string().contains(name), "{err}");
+    }
+    let err = client
+        .list_stocks(&ListStocksRequest::new(""))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        coupon_client::Error::InvalidParameter {
+            name: "product_coupon_id",
+            ..
+        }
+    ));
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[test]
+fn client_debug_output_holds_no_key_material() {
+    let client = BrandClient::builder()
+        .brand_id("1001")
+        .serial_no("CLIENTSERIAL01")
+        .private_key(keys().client.clone())
+        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key());
+    let builder_debug = format!("{client:?}");
+    let client = client.build().unwrap();
+    let client_debug = format!("{client:?}");
+    let pem = keys().client.to_pkcs8_pem();
+    let body_line = pem.lines().nth(1).unwrap().to_owned();
+    for shown in [&builder_debug, &client_debug] {
+        assert!(shown.contains("CLIENTSERIAL01"), "{shown}");
+        assert!(
+            !shown.contains(&body_line),
+            "key material in Debug: {shown}"
+        );
+        assert!(!shown.contains("PRIVATE KEY"), "{shown}");
+    }
+}
