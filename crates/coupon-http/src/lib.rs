@@ -3,10 +3,12 @@
 //! `coupon-http` moves already-built requests to WeChat Pay and brings back raw
 //! responses. It knows nothing about coupons or signing:
 //!
-//! - [`Transport`] owns the one retry loop: connect and request timeouts, retries with
-//!   exponential backoff and full jitter (connect errors, timeouts, 429, 500, 502,
-//!   503; `Retry-After` honoured), and failover from the primary host
-//!   (`api.mch.weixin.qq.com`) to the backup (`api2.mch.weixin.qq.com`).
+//! - [`Transport`] owns the one retry loop: connect and request timeouts (default
+//!   5 s / 30 s), up to 3 attempts by default with exponential backoff and full
+//!   jitter on connection errors (refused, reset), timeouts, 429, 500, 502 and 503
+//!   (`Retry-After: <seconds>` honoured) — never on other statuses — and failover
+//!   from the primary host (`api.mch.weixin.qq.com`) to the backup
+//!   (`api2.mch.weixin.qq.com`) after a connect failure or timeout.
 //! - A [`RequestTemplate`] is replayed identically on every attempt; an
 //!   [`AttemptHook`] adds per-attempt headers, so every attempt carries a fresh
 //!   signature (timestamp and nonce).

@@ -19,7 +19,8 @@ use http::{HeaderMap, StatusCode};
 /// `[0, min(max_delay, base_delay · 2ⁿ⁻¹)]` ("full jitter"), or is exactly that cap
 /// when jitter is off. A `Retry-After: <seconds>` response header replaces the
 /// computed delay. A retry is started only if it can start within `max_elapsed` of
-/// the call's start; otherwise the last outcome is returned.
+/// the call's start; otherwise the last outcome is returned. Every attempt's request
+/// timeout is also cut to what remains of `max_elapsed`, so no call runs longer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -71,8 +72,9 @@ impl RetryPolicy {
         self
     }
 
-    /// Time budget of the whole call: no retry starts after it. A retry's request
-    /// timeout is also cut to what remains of it.
+    /// Time budget of the whole call (default 60 s): no retry starts after it, and
+    /// every attempt's request timeout, the first included, is cut to what remains
+    /// of it.
     pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
         self.max_elapsed = max_elapsed;
         self
@@ -159,13 +161,14 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 }
 
-/// Real time: [`Instant::now`] and `tokio::time::sleep`.
+/// The tokio clock: `tokio::time::Instant::now` and `tokio::time::sleep` (real time,
+/// or tokio's paused test time, consistently for both).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioClock;
 
 impl Clock for TokioClock {
     fn now(&self) -> Instant {
-        Instant::now()
+        tokio::time::Instant::now().into_std()
     }
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {

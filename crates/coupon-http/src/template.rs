@@ -1,6 +1,8 @@
 //! What the caller hands to the transport: the request template and the per-attempt
 //! hook.
 
+use std::fmt;
+
 use bytes::Bytes;
 use http::Method;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
@@ -11,8 +13,9 @@ use crate::error::BoxError;
 ///
 /// The transport joins `path_and_query` to the base URL of the attempt's host; the
 /// hook then adds per-attempt headers (the signature). Nothing in the template is
-/// logged except `method` and `path_template`.
-#[derive(Debug, Clone)]
+/// logged except `method` and `path_template`, and `Debug` shows only those, the
+/// header names and the body length (the real path may hold an openid).
+#[derive(Clone)]
 pub struct RequestTemplate {
     /// The HTTP method.
     pub method: Method,
@@ -60,7 +63,9 @@ impl RequestTemplate {
 }
 
 /// What the hook sees of the attempt it prepares.
-#[derive(Debug, Clone, Copy)]
+///
+/// `Debug` shows the number, the method and the body length, not the path or body.
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct Attempt<'a> {
     /// 1 for the first attempt, 2 for the first retry, …
@@ -82,6 +87,27 @@ impl<'a> Attempt<'a> {
             path_and_query,
             body,
         }
+    }
+}
+
+impl fmt::Debug for RequestTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestTemplate")
+            .field("method", &self.method)
+            .field("path_template", &self.path_template)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Attempt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attempt")
+            .field("number", &self.number)
+            .field("method", self.method)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
     }
 }
 

@@ -502,11 +502,8 @@ impl Transport {
                 (Endpoint::Backup, Some(backup)) => backup,
                 _ => &inner.primary,
             };
-            let timeout = if attempt == 1 {
-                inner.request_timeout
-            } else {
-                inner.request_timeout.min(remaining(inner, start))
-            };
+            // No attempt, the first included, may outlive the call's time budget.
+            let timeout = inner.request_timeout.min(remaining(inner, start));
             let attempt_span = tracing::debug_span!(
                 "coupon_http.attempt",
                 attempt,

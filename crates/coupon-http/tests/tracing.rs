@@ -101,3 +101,36 @@ async fn logs_carry_the_template_but_no_path_header_or_body() {
     );
     assert!(!logs.contains(BODY_MARKER), "body leaked: {logs}");
 }
+
+#[test]
+fn debug_of_template_and_attempt_shows_no_path_or_body() {
+    let template = RequestTemplate::new(
+        Method::POST,
+        format!("/brand/marketing/product-coupon/users/{OPENID}/coupons"),
+        "/brand/marketing/product-coupon/users/{openid}/coupons",
+    )
+    .with_header(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )
+    .with_body(format!(r#"{{"openid":"{OPENID}","note":"{BODY_MARKER}"}}"#));
+    let attempt = Attempt::new(
+        2,
+        &template.method,
+        &template.path_and_query,
+        &template.body,
+    );
+
+    for debug in [
+        format!("{template:?}"),
+        format!("{template:#?}"),
+        format!("{attempt:?}"),
+    ] {
+        assert!(!debug.contains(OPENID), "openid leaked: {debug}");
+        assert!(!debug.contains(BODY_MARKER), "body leaked: {debug}");
+        assert!(debug.contains("POST"), "{debug}");
+        assert!(debug.contains("body_len"), "{debug}");
+    }
+    assert!(format!("{template:?}").contains("{openid}"));
+    assert!(format!("{template:?}").contains("content-type"));
+}

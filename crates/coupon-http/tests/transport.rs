@@ -366,6 +366,31 @@ async fn max_total_time_is_respected() {
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(1); 2]);
 }
 
+/// Paused tokio time and the tokio clock: the hanging primary is cut off by what is
+/// left of the 20 ms budget, not by the one-hour request timeout.
+#[tokio::test(start_paused = true)]
+async fn the_time_budget_also_bounds_the_first_attempt() {
+    let connector = ScriptedPrimary::new(None);
+    let transport = Transport::builder()
+        .connector(connector.clone())
+        .primary_base_url("https://primary.test")
+        .without_backup()
+        .request_timeout(Duration::from_secs(3600))
+        .retry_policy(fast_policy().with_max_elapsed(Duration::from_millis(20)))
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+
+    let err = transport
+        .execute(&get("/x"), &CountingSigner::default())
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutPhase::Request));
+    assert_eq!(err.attempts(), 1, "no retry starts after the budget");
+    assert_eq!(started.elapsed(), Duration::from_millis(20));
+}
+
 // ---------------------------------------------------------------- failover
 
 #[tokio::test]
@@ -416,18 +441,64 @@ async fn stays_on_the_backup_for_the_rest_of_the_call() {
     );
 }
 
-#[tokio::test]
-async fn fails_over_after_a_timeout_on_the_primary() {
-    let (_primary, port) = silent_listener().await;
-    let backup = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&backup)
-        .await;
-    let clock = FakeClock::new();
-    let transport = builder(&format!("http://127.0.0.1:{port}"), &clock)
-        .backup_base_url(backup.uri())
-        .request_timeout(Duration::from_millis(200))
+/// A fake HTTP stack for failover: a request to `https://primary.test` fails with
+/// `primary()`, or never ends when that is `None`; any other host answers 200 at once
+/// (its future is ready on the first poll, so no timer can beat it).
+#[derive(Debug)]
+struct ScriptedPrimary {
+    primary: Option<fn() -> Error>,
+    uris: Mutex<Vec<String>>,
+}
+
+impl ScriptedPrimary {
+    fn new(primary: Option<fn() -> Error>) -> Arc<Self> {
+        Arc::new(Self {
+            primary,
+            uris: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn uris(&self) -> Vec<String> {
+        self.uris.lock().unwrap().clone()
+    }
+}
+
+impl HttpConnector for ScriptedPrimary {
+    fn call(&self, request: http::Request<Bytes>) -> ConnectorFuture<'_> {
+        let uri = request.uri().to_string();
+        self.uris.lock().unwrap().push(uri.clone());
+        let primary = self.primary;
+        Box::pin(async move {
+            if uri.starts_with("https://primary.test/") {
+                match primary {
+                    Some(error) => return Err(error()),
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            Ok(http::Response::builder()
+                .status(200)
+                .body(Bytes::new())
+                .unwrap())
+        })
+    }
+}
+
+fn scripted(connector: &Arc<ScriptedPrimary>) -> TransportBuilder {
+    Transport::builder()
+        .connector(connector.clone())
+        .primary_base_url("https://primary.test")
+        .backup_base_url("https://backup.test")
+        .retry_policy(fast_policy())
+        .clock(FakeClock::new())
+}
+
+/// Paused tokio time: the primary's attempt can only end by the request timeout,
+/// which fires as soon as the runtime is idle, without waiting.
+#[tokio::test(start_paused = true)]
+async fn fails_over_after_a_request_timeout_on_the_primary() {
+    let connector = ScriptedPrimary::new(None);
+    let transport = scripted(&connector)
+        .request_timeout(Duration::from_secs(30))
         .build()
         .unwrap();
 
@@ -438,7 +509,47 @@ async fn fails_over_after_a_timeout_on_the_primary() {
 
     assert_eq!(response.status(), 200);
     assert_eq!(response.endpoint(), Endpoint::Backup);
-    assert_eq!(received(&backup).await, 1);
+    assert_eq!(response.attempts(), 2);
+    assert_eq!(
+        connector.uris(),
+        vec!["https://primary.test/x", "https://backup.test/x"]
+    );
+}
+
+#[tokio::test]
+async fn fails_over_after_a_connect_timeout_on_the_primary() {
+    let connector = ScriptedPrimary::new(Some(Error::connect_timeout));
+    let transport = scripted(&connector).build().unwrap();
+
+    let response = transport
+        .execute(&get("/x"), &CountingSigner::default())
+        .await
+        .unwrap();
+
+    assert_eq!(response.endpoint(), Endpoint::Backup);
+    assert_eq!(
+        connector.uris(),
+        vec!["https://primary.test/x", "https://backup.test/x"]
+    );
+}
+
+#[tokio::test]
+async fn no_failover_after_an_io_error_on_the_primary() {
+    let connector = ScriptedPrimary::new(Some(|| Error::io("connection reset by peer")));
+    let transport = scripted(&connector).build().unwrap();
+
+    let err = transport
+        .execute(&get("/x"), &CountingSigner::default())
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert_eq!(err.attempts(), 3, "I/O errors are retried…");
+    assert_eq!(
+        connector.uris(),
+        vec!["https://primary.test/x"; 3],
+        "…on the primary: it did answer the connect"
+    );
 }
 
 #[tokio::test]
