@@ -6,7 +6,7 @@
 //! - [`Transport`] owns the one retry loop: connect and request timeouts (default
 //!   5 s / 30 s), up to 3 attempts by default with exponential backoff and full
 //!   jitter on connection errors (refused, reset), timeouts, 429, 500, 502 and 503
-//!   (`Retry-After: <seconds>` honoured) — never on other statuses — and failover
+//!   (`Retry-After` honoured) — never on other statuses — and failover
 //!   from the primary host (`api.mch.weixin.qq.com`) to the backup
 //!   (`api2.mch.weixin.qq.com`) after a connect failure or timeout.
 //! - A [`RequestTemplate`] is replayed identically on every attempt; an

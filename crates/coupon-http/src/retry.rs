@@ -5,7 +5,7 @@ use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderMap, StatusCode};
 
@@ -17,8 +17,8 @@ use http::{HeaderMap, StatusCode};
 ///
 /// The delay before retry *n* (n = 1, 2, …) is drawn uniformly from
 /// `[0, min(max_delay, base_delay · 2ⁿ⁻¹)]` ("full jitter"), or is exactly that cap
-/// when jitter is off. A `Retry-After: <seconds>` response header replaces the
-/// computed delay. A retry is started only if it can start within `max_elapsed` of
+/// when jitter is off. A `Retry-After` response header (seconds or an HTTP date)
+/// replaces the computed delay. A retry is started only if it can start within `max_elapsed` of
 /// the call's start; otherwise the last outcome is returned. Every attempt's request
 /// timeout is also cut to what remains of `max_elapsed`, so no call runs longer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,14 +139,22 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503)
 }
 
-/// Parses `Retry-After: <seconds>`; HTTP dates and garbage are ignored.
+/// Parses `Retry-After`, either form of RFC 9110: delay seconds, or an HTTP date
+/// (the time from now until then; zero when it is past). Garbage is ignored.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers
         .get(http::header::RETRY_AFTER)?
         .to_str()
         .ok()?
         .trim();
-    value.parse::<u64>().ok().map(Duration::from_secs)
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The time source of the retry loop: backoff sleeps and the call's time budget.
@@ -222,16 +230,28 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_only() {
+    fn retry_after_reads_seconds_and_http_dates() {
         let mut h = HeaderMap::new();
         assert_eq!(retry_after(&h), None);
         h.insert(http::header::RETRY_AFTER, " 7 ".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        // A date in the past means "now".
         h.insert(
             http::header::RETRY_AFTER,
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
         );
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        // A date in the future is the time until then (more than a year here,
+        // however slow the test machine).
+        h.insert(
+            http::header::RETRY_AFTER,
+            "Fri, 01 Jan 9999 00:00:00 GMT".parse().unwrap(),
+        );
+        assert!(retry_after(&h).unwrap() > Duration::from_secs(365 * 86_400));
+        for garbage in ["soon", "-1", "7s", ""] {
+            h.insert(http::header::RETRY_AFTER, garbage.parse().unwrap());
+            assert_eq!(retry_after(&h), None, "{garbage:?}");
+        }
     }
 
     #[test]

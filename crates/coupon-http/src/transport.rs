@@ -454,9 +454,9 @@ impl Transport {
     /// freshly signed (new timestamp and nonce) over the same method, path and body.
     ///
     /// Retries happen on connect errors, timeouts and I/O errors, and on the statuses
-    /// 429, 500, 502 and 503 (waiting `Retry-After` seconds when the response says
-    /// so, provided that fits in the call's time budget; otherwise that response is
-    /// returned at once). After a connect failure or a timeout on the primary host,
+    /// 429, 500, 502 and 503 (waiting as long as `Retry-After` says, in seconds or
+    /// as an HTTP date, provided that fits in the call's time budget; otherwise that
+    /// response is returned at once). Other statuses are never retried. After a connect failure or a timeout on the primary host,
     /// the next attempts of this call go to the backup host.
     ///
     /// **Idempotency:** a retried request resends the identical body bytes. A POST
