@@ -234,12 +234,25 @@ impl fmt::Display for Error {
                 rid(request_id)
             ),
             Error::Verification {
-                source, request_id, ..
-            } => write!(
-                f,
-                "response discarded: signature verification failed{}: {source}. If every response fails, check the WeChat Pay public key id and PEM given to .wechatpay_public_key (WXPAY_PUBLIC_KEY_ID / WXPAY_PUBLIC_KEY)",
-                rid(request_id)
-            ),
+                source,
+                status,
+                request_id,
+            } => {
+                let what = if status.is_some() {
+                    "response discarded"
+                } else {
+                    "notification rejected"
+                };
+                write!(
+                    f,
+                    "{what}: signature verification failed{}: {source}",
+                    rid(request_id)
+                )?;
+                if matches!(source, wxpay_sign::Error::BadSignature { .. }) {
+                    f.write_str(". If every message fails, the WeChat Pay public key configured under that id is the wrong one: download it again from the merchant platform")?;
+                }
+                Ok(())
+            }
             Error::Transport(e) => write!(f, "transport failure: {e}"),
             Error::Decode {
                 source,

@@ -121,6 +121,15 @@ fn a_tampered_body_fails_verification_before_decryption() {
     body[at] = b'F';
     let result = handler(APIV3).handle(&headers, &body);
     assert_eq!(result.as_ref().unwrap_err().kind(), ErrorKind::Verification);
+    assert!(
+        result
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .starts_with("notification rejected"),
+        "{:?}",
+        result.as_ref().err()
+    );
     assert_eq!(
         WebhookHandler::status_for(&result),
         StatusCode::UNAUTHORIZED

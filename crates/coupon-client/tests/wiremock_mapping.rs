@@ -323,6 +323,17 @@ async fn bad_signature_unknown_serial_and_stale_timestamp_fail_closed() {
         // The body would not even parse: verification must come first.
         let err = list_with(200, "not json at all", tamper).await;
         assert_eq!(err.kind(), ErrorKind::Verification);
+        let text = err.to_string();
+        assert!(text.starts_with("response discarded"), "{text}");
+        assert!(
+            !text.contains("not json"),
+            "nothing of the body is shown: {text}"
+        );
+        assert_eq!(
+            text.contains("download it again"),
+            matches!(tamper, Tamper::BadSignature),
+            "key advice only for a bad signature: {text}"
+        );
         assert_eq!(
             err.request_id(),
             Some("08F0F4B4BE0610A8031890C0BB0120D4C60F28A2AC01-0")

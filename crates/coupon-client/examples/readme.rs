@@ -1,0 +1,63 @@
+//! The README's Rust snippets, compiled: each function body holds one snippet
+//! verbatim (indented by four spaces), and `tests/readme.rs` fails when the
+//! README and this file drift apart. Edit both together.
+//!
+//! They need real keys to run; to see every operation work without an account,
+//! run `cargo run -p coupon-cli -- demo`.
+
+use http::{HeaderMap, StatusCode};
+
+/// "A service in fifteen lines".
+async fn service() -> Result<(), Box<dyn std::error::Error>> {
+    use coupon_client::BrandClient;
+    use coupon_client::coupon_model::stock::{ListStocksRequest, StockState};
+    use coupon_client::wxpay_sign::{PrivateKey, PublicKey};
+    use futures_util::StreamExt; // futures-util = "0.3"
+
+    let client = BrandClient::builder()
+        .brand_id("1001") // your brand id
+        .serial_no("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C") // your API certificate's serial
+        .private_key(PrivateKey::from_pem_file("apiclient_key.pem")?)
+        .wechatpay_public_key(
+            "PUB_KEY_ID_0114232134912410000000000000",
+            PublicKey::from_pem_file("pub_key.pem")?,
+        )
+        .build()?;
+    let request = ListStocksRequest::new("1000000013").with_state(StockState::Sending);
+    let mut stocks = client.list_stocks_stream(request); // follows next_page_token, one page at a time
+    while let Some(stock) = stocks.next().await {
+        println!("{}", stock?.stock_id);
+    }
+    Ok(())
+}
+
+/// "Webhooks": `headers` and `body` are what your HTTP framework received.
+fn webhook(headers: HeaderMap, body: Vec<u8>) -> Result<StatusCode, Box<dyn std::error::Error>> {
+    use coupon_client::WebhookHandler;
+    use coupon_client::wxpay_sign::{ApiV3Key, PublicKey, Verifier};
+
+    let verifier = Verifier::builder()
+        .public_key(
+            "PUB_KEY_ID_0114232134912410000000000000",
+            PublicKey::from_pem_file("pub_key.pem")?,
+        )
+        .build()?;
+    let handler = WebhookHandler::new(verifier, ApiV3Key::new(std::env::var("WXPAY_APIV3_KEY")?)?);
+
+    // in your HTTP handler, with the raw header map and the exact body bytes:
+    let result = handler.handle(&headers, &body);
+    if let Some(send) = result.as_ref().ok().and_then(|r| r.event.as_send()) {
+        // deduplicate on coupon_code + event type, then act on it
+        println!("coupon {} received by {}", send.coupon_code, send.openid);
+    }
+    let status = WebhookHandler::status_for(&result); // 204 only when verified and decrypted
+    Ok(status)
+}
+
+fn main() {
+    let _compiled_only = (service, webhook);
+    println!(
+        "This example only compiles the README's snippets; they need real keys. \
+         Try `cargo run -p coupon-cli -- demo`."
+    );
+}
