@@ -8,13 +8,15 @@
 //! - `stocks add --product-coupon-id ID --out-request-no NO --stock FILE.json`
 //! - `user-coupons list --openid O --appid A [--product-coupon-id ID] [--stock-id S] [--coupon-state S] [--page-size N] [--page-token T] [--all]`
 //! - `product-coupons update --product-coupon-id ID --brand-id B --out-request-no NO --display-info FILE.json` (partner)
-//! - `validate --kind add-stock-request|stock|product-coupon|user-coupon|list-stocks-response --file FILE.json [--context PRODUCT_COUPON.json]`
+//! - `validate --kind add-stock-request|new-stock|stock|product-coupon|user-coupon|list-stocks-response --file FILE.json [--context PRODUCT_COUPON.json]`
 //! - `webhook decode --headers HEADERS.json --body BODY`
+//! - `webhook sample --keys-dir DIR (--headers-out H.json --body-out BODY | --post URL) [--spoil …]`
+//!   (a signed, encrypted notification from a sandbox keys directory)
 //! - `sandbox [--listen 127.0.0.1:PORT] [--keys-dir DIR]`
 //! - `demo`
 //!
 //! Configuration comes from flags or the environment (`WXPAY_BASE_URL`,
-//! `WXPAY_BRAND_ID`, `WXPAY_BRAND_SERIAL_NO`, `WXPAY_BRAND_PRIVATE_KEY`,
+//! `WXPAY_BACKUP_BASE_URL`, `WXPAY_BRAND_ID`, `WXPAY_BRAND_SERIAL_NO`, `WXPAY_BRAND_PRIVATE_KEY`,
 //! `WXPAY_MCHID`, `WXPAY_MCH_SERIAL_NO`, `WXPAY_MCH_PRIVATE_KEY`,
 //! `WXPAY_PUBLIC_KEY_ID`, `WXPAY_PUBLIC_KEY`, `WXPAY_APIV3_KEY`); keys are
 //! PEM paths and are never printed.

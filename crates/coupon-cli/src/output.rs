@@ -157,7 +157,7 @@ pub fn details(error: &CliError) -> Vec<String> {
                     if let Some(location) = &detail.location {
                         lines.push(format!("location: {location}"));
                     }
-                    if let Some(issue) = &detail.issue {
+                    if let Some(issue) = detail.issue.as_ref().filter(|i| **i != api.message) {
                         lines.push(format!("issue: {issue}"));
                     }
                 }
@@ -201,4 +201,49 @@ fn violation_line(v: &coupon_model::Violation) -> String {
         &v.path
     };
     format!("{} {}: {}", v.rule, path, v.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coupon_model::error::{ErrorCode, ErrorDetail};
+
+    fn api_error(issue: &str) -> CliError {
+        let detail: ErrorDetail = serde_json::from_value(serde_json::json!({
+            "field": "page_size", "location": "query", "issue": issue
+        }))
+        .unwrap();
+        CliError::Client(coupon_client::Error::Api(Box::new(
+            coupon_client::ApiError {
+                status: http::StatusCode::BAD_REQUEST,
+                code: ErrorCode::ParamError,
+                message: "page_size too big".into(),
+                detail: Some(detail),
+                request_id: Some("RID-1".into()),
+            },
+        )))
+    }
+
+    #[test]
+    fn api_error_details_list_each_fact_once() {
+        let lines = details(&api_error("page_size too big"));
+        assert_eq!(
+            lines,
+            [
+                "status: 400",
+                "code: PARAM_ERROR",
+                "message: page_size too big",
+                "field: page_size",
+                "location: query",
+                "Request-ID: RID-1",
+            ]
+        );
+        let lines = details(&api_error("must be at most 50"));
+        assert!(lines.contains(&"issue: must be at most 50".to_owned()));
+        let headline = headline(&api_error("x"));
+        assert!(
+            headline.starts_with("WeChat Pay answered 400 PARAM_ERROR"),
+            "{headline}"
+        );
+    }
 }

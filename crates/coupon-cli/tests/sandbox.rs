@@ -306,6 +306,41 @@ async fn an_invalid_stock_exits_5_and_sends_nothing() {
     assert!(err.contains("remark-length /stock/remark: "), "{err}");
     assert_eq!(env.sandbox.requests_seen(), 0, "nothing went on the wire");
 
+    // So are an empty OpenID (it would be signed as /users//coupons) and
+    // an empty AppID.
+    for (openid, appid) in [("", seed::APPID), (seed::OPENID, "")] {
+        let output = env
+            .run(&["user-coupons", "list", "--openid", openid, "--appid", appid])
+            .await;
+        assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+        assert!(
+            stderr(&output).starts_with("error: request not sent"),
+            "{}",
+            stderr(&output)
+        );
+    }
+
+    // A whole add-stock body given as --stock gets a hint, and nothing is sent.
+    let whole = fixture("add_stock_request_valid.json");
+    let output = env
+        .run(&[
+            "stocks",
+            "add",
+            "--product-coupon-id",
+            seed::PRODUCT_COUPON_ID,
+            "--out-request-no",
+            "cli_add_0003",
+            "--stock",
+            &whole,
+        ])
+        .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("looks like a whole add-stock body"),
+        "{}",
+        stderr(&output)
+    );
+
     // A page size out of range is refused client-side too.
     let output = env
         .run(&[
@@ -456,6 +491,75 @@ async fn webhook_decode_verifies_decrypts_and_rejects_probes() {
         "{}",
         stderr(&output)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_sample_writes_what_decode_accepts_and_spoiled_ones_exit_3() {
+    let env = start("webhook-sample").await;
+    let dir = env.dir.to_str().unwrap().to_owned();
+    let headers = env.dir.join("sample_headers.json");
+    let body = env.dir.join("sample_body.json");
+    let (headers, body) = (headers.to_str().unwrap(), body.to_str().unwrap());
+    let sample = |spoil: Option<&'static str>| {
+        let mut args = vec![
+            "webhook",
+            "sample",
+            "--keys-dir",
+            &dir,
+            "--headers-out",
+            headers,
+            "--body-out",
+            body,
+        ];
+        args.extend(spoil.map(|s| ["--spoil", s]).into_iter().flatten());
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let decode = ["webhook", "decode", "--headers", headers, "--body", body];
+
+    let args = sample(None);
+    let output = env
+        .run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("wxpay-coupon webhook decode --headers"));
+    let output = env.run(&decode).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let decoded = stdout_json(&output);
+    assert_eq!(decoded["event_type"], "PRODUCT_COUPON.SEND");
+    assert_eq!(decoded["event"]["openid"], seed::OPENID);
+    assert_eq!(
+        decoded["event"]["brand_id"],
+        env.sandbox.credentials().brand_id
+    );
+
+    for (spoil, expected) in [
+        ("signature-probe", "signature probe"),
+        ("bad-signature", "signature does not verify"),
+        ("stale-timestamp", "timestamp"),
+    ] {
+        let args = sample(Some(spoil));
+        let output = env
+            .run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .await;
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let output = env.run(&decode).await;
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{spoil}: {}",
+            stderr(&output)
+        );
+        assert!(output.stdout.is_empty(), "{spoil}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{spoil}: {}",
+            stderr(&output)
+        );
+    }
+
+    // Neither files nor --post: a usage error.
+    let output = env.run(&["webhook", "sample", "--keys-dir", &dir]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
 }
 
 #[test]

@@ -176,6 +176,26 @@ fn a_file_of_the_wrong_kind_exits_1_naming_the_kind() {
     assert!(err.contains("does not parse as a stock"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 
+    // serde ignores unknown fields: a document sharing no field with the
+    // kind is refused, one sharing some passes with a warning naming the rest.
+    let output = validate("list-stocks-response", "add_stock_request_valid.json", None);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    let err = stderr(&output);
+    assert!(
+        err.contains("none of its fields (out_request_no, stock) belong to a list-stocks response"),
+        "{err}"
+    );
+    let output = validate("product-coupon", "001_add_stock_response.json", None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout_json(&output)["valid"], true);
+    let err = stderr(&output);
+    assert!(err.starts_with("warning: "), "{err}");
+    assert!(
+        err.contains("stock_id") && err.contains("check --kind"),
+        "{err}"
+    );
+
     let output = validate("user-coupon", "does_not_exist.json", None);
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -291,4 +311,36 @@ fn the_apiv3_key_is_never_echoed() {
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(help.contains("WXPAY_APIV3_KEY"), "{help}");
     assert!(!help.contains(secret), "{help}");
+}
+
+#[test]
+fn a_new_stock_is_checked_as_stocks_add_takes_it_with_relative_pointers() {
+    let output = validate("new-stock", "new_stock_valid.json", None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout_json(&output),
+        json!({"valid": true, "violations": []})
+    );
+
+    let output = validate("new-stock", "new_stock_invalid.json", None);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let paths: Vec<String> = stdout_json(&output)["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {}",
+                v["rule"].as_str().unwrap(),
+                v["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "remark-length /remark",
+            "max-count-per-user-range /stock_send_rule/max_count_per_user"
+        ]
+    );
 }

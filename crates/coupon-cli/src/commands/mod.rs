@@ -55,7 +55,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::UserCoupons(command) => user_coupons::run(command).await,
         Command::ProductCoupons(command) => product_coupons::run(command).await,
         Command::Validate(args) => validate::run(&args),
-        Command::Webhook(command) => webhook::run(command),
+        Command::Webhook(command) => webhook::run(command).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Demo => demo::run().await,
     }
@@ -74,7 +74,17 @@ pub(crate) fn read_json<T: DeserializeOwned>(
     what: &str,
 ) -> Result<T, CliError> {
     let bytes = read_file(path, flag)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    parse_json(&bytes, path, flag, what)
+}
+
+/// Parses the bytes of `path` as `what`, naming the flag on failure.
+pub(crate) fn parse_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    path: &Path,
+    flag: &str,
+    what: &str,
+) -> Result<T, CliError> {
+    serde_json::from_slice(bytes).map_err(|e| {
         CliError::Input(format!(
             "{flag} {} does not parse as {what}: {e}",
             path.display()

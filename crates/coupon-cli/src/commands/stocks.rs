@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use coupon_model::stock::{AddStockRequest, ListStocksRequest, NewStock, StockState};
 
-use crate::commands::read_json;
+use crate::commands::{parse_json, read_file};
 use crate::config::BrandConfig;
 use crate::error::CliError;
 use crate::output::{JsonArrayWriter, Progress, print_json};
@@ -87,14 +87,30 @@ async fn list(args: ListArgs) -> Result<(), CliError> {
 }
 
 async fn add(args: AddArgs) -> Result<(), CliError> {
-    let stock: NewStock = read_json(
+    let bytes = read_file(&args.stock, "--stock")?;
+    let stock: NewStock = parse_json(
+        &bytes,
         &args.stock,
         "--stock",
         "a stock (the add-stock body's \"stock\" object)",
-    )?;
+    )
+    .map_err(|e| hint_whole_request(e, &bytes))?;
     let client = args.config.client("stocks add")?;
     let request = AddStockRequest::new(args.product_coupon_id, args.out_request_no, stock);
     print_json(&client.add_stock(&request).await?)
+}
+
+/// A whole add-stock body (`{"out_request_no", "stock": {…}}`) given to
+/// `--stock` gets a hint: only its `"stock"` object belongs there.
+fn hint_whole_request(error: CliError, bytes: &[u8]) -> CliError {
+    let whole = serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|v| v.get("stock").is_some_and(serde_json::Value::is_object));
+    match error {
+        CliError::Input(message) if whole => CliError::Input(format!(
+            "{message}; the file looks like a whole add-stock body: pass only its \"stock\" object, and its out_request_no as --out-request-no"
+        )),
+        other => other,
+    }
 }
 
 /// Prints every item of `stream` into one JSON array as it arrives, with a

@@ -4,21 +4,24 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use coupon_model::product_coupon::ProductCoupon;
-use coupon_model::stock::{AddStockBody, ListStocksResponse, Stock};
+use coupon_model::stock::{AddStockBody, ListStocksResponse, NewStock, Stock};
 use coupon_model::user_coupon::UserCoupon;
 use coupon_model::{ValidationContext, Violation, Violations};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::commands::read_json;
+use crate::commands::{parse_json, read_file, read_json};
 use crate::error::CliError;
-use crate::output::print_json;
+use crate::output::{note, print_json};
 
 /// What the file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Kind {
     /// An add-stock request body: {"out_request_no", "stock": {…}}.
     AddStockRequest,
+    /// The add-stock body's "stock" object alone, as `stocks add --stock`
+    /// takes it (pointers relative to it).
+    NewStock,
     /// A stock as returned by the API.
     Stock,
     /// A product coupon (carries its own context).
@@ -33,6 +36,7 @@ impl Kind {
     fn describe(self) -> &'static str {
         match self {
             Kind::AddStockRequest => "an add-stock request body",
+            Kind::NewStock => "a new stock (the add-stock body's \"stock\" object)",
             Kind::Stock => "a stock",
             Kind::ProductCoupon => "a product coupon",
             Kind::UserCoupon => "a user coupon",
@@ -66,12 +70,80 @@ struct Report<'a> {
     violations: &'a [Violation],
 }
 
-fn check<T: DeserializeOwned>(
+fn check<T: DeserializeOwned + Serialize>(
     args: &ValidateArgs,
     validate: impl FnOnce(&T) -> Result<(), Violations>,
 ) -> Result<Option<Violations>, CliError> {
-    let document: T = read_json(&args.file, "--file", args.kind.describe())?;
+    let what = args.kind.describe();
+    let bytes = read_file(&args.file, "--file")?;
+    let document: T = parse_json(&bytes, &args.file, "--file", what)?;
+    let fields = top_level_fields(&bytes, &document);
+    if !fields.unknown.is_empty() {
+        let list = fields.unknown.join(", ");
+        if fields.known == 0 {
+            return Err(CliError::Input(format!(
+                "--file {} does not parse as {what}: none of its fields ({list}) belong to {what}; check --kind",
+                args.file.display()
+            )));
+        }
+        note(format!(
+            "warning: {} has fields that {what} does not have and that were not checked: {list}; check --kind (or the SDK is older than the API)",
+            args.file.display()
+        ));
+    }
     Ok(validate(&document).err())
+}
+
+/// A new stock's rules: those of an add-stock body holding it (with a valid
+/// placeholder `out_request_no`), pointers made relative to the stock.
+fn validate_new_stock(stock: &NewStock, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
+    let body = AddStockBody {
+        out_request_no: "validate_new_stock".into(),
+        stock: stock.clone(),
+    };
+    let Err(violations) = body.validate(ctx) else {
+        return Ok(());
+    };
+    let relative = violations
+        .into_vec()
+        .into_iter()
+        .map(|mut v| {
+            if let Some(rest) = v.path.strip_prefix("/stock") {
+                v.path = rest.to_owned();
+            }
+            v
+        })
+        .collect();
+    Violations::new(relative).map_or(Ok(()), Err)
+}
+
+/// The document's top-level fields: how many `T` knows, and the names of the
+/// others (serde ignores unknown fields, so a document of another kind could
+/// otherwise pass as valid). Null fields count as known.
+struct TopLevelFields {
+    known: usize,
+    unknown: Vec<String>,
+}
+
+fn top_level_fields<T: Serialize>(bytes: &[u8], parsed: &T) -> TopLevelFields {
+    let original = serde_json::from_slice::<serde_json::Value>(bytes).ok();
+    let round_trip = serde_json::to_value(parsed).ok();
+    let mut fields = TopLevelFields {
+        known: 0,
+        unknown: Vec::new(),
+    };
+    if let (Some(serde_json::Value::Object(original)), Some(serde_json::Value::Object(kept))) =
+        (original, round_trip)
+    {
+        for (name, value) in original {
+            if value.is_null() || kept.contains_key(&name) {
+                fields.known += 1;
+            } else {
+                fields.unknown.push(name);
+            }
+        }
+    }
+    fields
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
@@ -88,6 +160,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
     let ctx = ctx.as_ref();
     let violations = match args.kind {
         Kind::AddStockRequest => check(args, |d: &AddStockBody| d.validate(ctx))?,
+        Kind::NewStock => check(args, |d: &NewStock| validate_new_stock(d, ctx))?,
         Kind::Stock => check(args, |d: &Stock| d.validate(ctx))?,
         Kind::ProductCoupon => check(args, |d: &ProductCoupon| d.validate(ctx))?,
         Kind::UserCoupon => check(args, |d: &UserCoupon| d.validate(ctx))?,
