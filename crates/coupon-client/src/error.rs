@@ -33,6 +33,10 @@ pub enum ErrorKind {
 }
 
 /// A non-2xx answer from WeChat Pay.
+///
+/// Only 2xx bodies are signature-verified (the protocol signs the bodies worth
+/// verifying); an error body is parsed as sent, so treat `message` and
+/// `detail` as diagnostics, not as authenticated data.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     /// HTTP status.
@@ -260,7 +264,7 @@ impl fmt::Display for Error {
                 request_id,
             } => write!(
                 f,
-                "the verified response is not a valid {what}{}: {source}; the SDK may be older than the API — report it with the Request-ID",
+                "the verified {what} does not parse{}: {source}; the SDK may be older than the API — report it with the Request-ID",
                 rid(request_id)
             ),
             Error::Pagination(msg) => write!(
