@@ -182,11 +182,11 @@ impl Credentials {
     /// `brand_private_key.pem`, `mch_private_key.pem` and
     /// `sandbox_wxpay_private_key.pem` (mode 0600), `wxpay_public_key.pem`, and
     /// `wxpay.env` (mode 0600) with one shell-safe `WXPAY_…=value` line per
-    /// variable — `WXPAY_BRAND_ID`, `WXPAY_BRAND_SERIAL_NO`,
+    /// variable — `WXPAY_BASE_URL` (= `base_url`), `WXPAY_BRAND_ID`, `WXPAY_BRAND_SERIAL_NO`,
     /// `WXPAY_BRAND_PRIVATE_KEY`, `WXPAY_MCHID`, `WXPAY_MCH_SERIAL_NO`,
     /// `WXPAY_MCH_PRIVATE_KEY`, `WXPAY_PUBLIC_KEY_ID`, `WXPAY_PUBLIC_KEY`,
     /// `WXPAY_APIV3_KEY` — with absolute PEM paths, so `set -a; . DIR/wxpay.env`
-    /// configures the CLI. `base_url` is recorded in a comment line.
+    /// configures the CLI against that sandbox.
     pub fn write_keys_dir(&self, dir: &Path, base_url: &str) -> Result<()> {
         fs::create_dir_all(dir).map_err(|source| Error::KeysDir {
             action: "create",
@@ -225,12 +225,9 @@ impl Credentials {
             "# Load with: set -a; . {}\n",
             shell_quote(&dir.join(ENV_FILE).to_string_lossy())
         ));
-        env.push_str(&format!(
-            "# Sandbox base URL (pass as --base-url): {}\n",
-            base_url.replace(['\n', '\r'], " ")
-        ));
         let path_str = |p: &PathBuf| p.to_string_lossy().into_owned();
-        let vars: [(&str, String); 9] = [
+        let vars: [(&str, String); 10] = [
+            ("WXPAY_BASE_URL", base_url.to_owned()),
             ("WXPAY_BRAND_ID", self.brand_id.clone()),
             ("WXPAY_BRAND_SERIAL_NO", self.brand_serial_no.clone()),
             ("WXPAY_BRAND_PRIVATE_KEY", path_str(&brand)),

@@ -242,6 +242,7 @@ fn keys_dir_round_trip() {
     let env = std::fs::read_to_string(dir.join("wxpay.env")).unwrap();
     assert!(env.contains("http://127.0.0.1:4242"));
     for name in [
+        "WXPAY_BASE_URL",
         "WXPAY_BRAND_ID",
         "WXPAY_BRAND_SERIAL_NO",
         "WXPAY_BRAND_PRIVATE_KEY",

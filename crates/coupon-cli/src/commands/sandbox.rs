@@ -55,9 +55,6 @@ pub(crate) async fn run(args: SandboxArgs) -> Result<(), CliError> {
     note("configure the CLI with:");
     note(format!("  set -a; . {}; set +a", env_file.display()));
     note(format!(
-        "  export WXPAY_BASE_URL={base_url}   # or pass --base-url to each command"
-    ));
-    note(format!(
         "  wxpay-coupon stocks list --product-coupon-id {}",
         coupon_sandbox::seed::PRODUCT_COUPON_ID
     ));
