@@ -27,6 +27,8 @@
 //! failure, 5 validation failure.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Field doc comments are also the `--help` text, where bare URLs read best.
+#![allow(rustdoc::bare_urls)]
 
 mod commands;
 mod config;
