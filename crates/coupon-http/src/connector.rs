@@ -14,6 +14,8 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use crate::error::{BoxError, Error};
 
@@ -43,7 +45,15 @@ pub trait HttpConnector: Send + Sync + fmt::Debug {
 }
 
 /// Which root certificates the default connector trusts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// The default is [`RootCertificates::WebPki`]: the Mozilla roots compiled into the
+/// binary, which is all that `api.mch.weixin.qq.com` needs. Use
+/// [`RootCertificates::Custom`] (or [`TransportBuilder::add_root_certificate_pem`])
+/// when a TLS-inspecting proxy or firewall re-signs HTTPS traffic with its own CA, or
+/// to test against a local TLS server.
+///
+/// [`TransportBuilder::add_root_certificate_pem`]: crate::TransportBuilder::add_root_certificate_pem
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum RootCertificates {
     /// The Mozilla roots bundled by `webpki-roots` (default; needs no system files).
@@ -52,6 +62,88 @@ pub enum RootCertificates {
     /// The operating system's trust store (feature `native-roots`).
     #[cfg(feature = "native-roots")]
     Native,
+    /// Exactly these CA certificates (DER), **instead of** the bundled roots: a server
+    /// is trusted only when its chain ends at one of them. Must not be empty; each
+    /// entry must be a well-formed X.509 certificate (checked by
+    /// [`HyperConnector::new`]). Build it from PEM text with
+    /// [`RootCertificates::from_pem`].
+    Custom(Vec<CertificateDer<'static>>),
+}
+
+impl fmt::Debug for RootCertificates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WebPki => f.write_str("WebPki"),
+            #[cfg(feature = "native-roots")]
+            Self::Native => f.write_str("Native"),
+            Self::Custom(certs) => write!(f, "Custom({} certificate(s))", certs.len()),
+        }
+    }
+}
+
+impl RootCertificates {
+    /// [`RootCertificates::Custom`] with every certificate of `pem`: one or more
+    /// `-----BEGIN CERTIFICATE-----` blocks (other blocks, such as keys, are
+    /// skipped).
+    ///
+    /// Fails with [`ErrorKind::Config`](crate::ErrorKind::Config) when `pem` holds no
+    /// certificate block, a block is not valid base64, or a certificate is not
+    /// well-formed X.509.
+    pub fn from_pem(pem: &str) -> Result<Self, Error> {
+        parse_pem_certificates(pem).map(Self::Custom)
+    }
+}
+
+/// Every certificate of a PEM text, each checked to be usable as a trust anchor.
+pub(crate) fn parse_pem_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let mut certs = Vec::new();
+    for (index, cert) in CertificateDer::pem_slice_iter(pem.as_bytes()).enumerate() {
+        let cert = cert.map_err(|e| {
+            Error::config_from(
+                format!(
+                    "root certificate PEM: block {} could not be read; pass the CA \
+                     certificate exactly as exported, from -----BEGIN CERTIFICATE----- to \
+                     -----END CERTIFICATE-----",
+                    index + 1
+                ),
+                e,
+            )
+        })?;
+        certs.push(cert);
+    }
+    if certs.is_empty() {
+        return Err(Error::config(
+            "root certificate PEM: no -----BEGIN CERTIFICATE----- block found; pass the CA \
+             certificate in PEM form (convert a DER file with `openssl x509 -inform der \
+             -in ca.cer -out ca.pem`; a private key is not a certificate)",
+        ));
+    }
+    root_store(&certs)?;
+    Ok(certs)
+}
+
+/// A rustls root store holding exactly `certs`.
+fn root_store(certs: &[CertificateDer<'static>]) -> Result<rustls::RootCertStore, Error> {
+    if certs.is_empty() {
+        return Err(Error::config(
+            "RootCertificates::Custom holds no certificate; add the CA certificate(s) to \
+             trust, or keep the default webpki roots",
+        ));
+    }
+    let mut store = rustls::RootCertStore::empty();
+    for (index, cert) in certs.iter().enumerate() {
+        store.add(cert.clone()).map_err(|e| {
+            Error::config_from(
+                format!(
+                    "root certificate {} is not a well-formed X.509 certificate; pass the \
+                     CA certificate itself (PEM or DER), not a key or a request",
+                    index + 1
+                ),
+                e,
+            )
+        })?;
+    }
+    Ok(store)
 }
 
 /// Settings of the default [`HyperConnector`].
@@ -69,7 +161,7 @@ pub struct HyperConnectorConfig {
     /// Allow plain `http://` URIs (only for loopback tests and sandboxes). Default
     /// `false`: only `https://` is connectable.
     pub allow_http: bool,
-    /// Trusted roots. Default [`RootCertificates::WebPki`].
+    /// Trusted roots for `https://`. Default [`RootCertificates::WebPki`].
     pub roots: RootCertificates,
 }
 
@@ -100,6 +192,14 @@ type Stack = TimeoutConnect<hyper_rustls::HttpsConnector<TcpConnector>>;
 /// The default connector: hyper 1 through `hyper-util`'s pooled client, TLS by rustls
 /// on the `ring` provider, HTTP/1.1 and HTTP/2 negotiated by ALPN.
 ///
+/// For `https://` the client offers `h2` and `http/1.1` by ALPN and speaks whatever
+/// the server picks (HTTP/1.1 when the server does not use ALPN). The server's
+/// certificate chain must end at one of the configured
+/// [`roots`](HyperConnectorConfig::roots); otherwise the connection is refused with
+/// [`ErrorKind::Connect`](crate::ErrorKind::Connect) before any request byte is sent,
+/// and the error's message names the certificate problem. Plain `http://` is refused
+/// unless [`allow_http`](HyperConnectorConfig::allow_http) is set.
+///
 /// Cheap to clone (the pool is shared).
 #[derive(Clone)]
 pub struct HyperConnector {
@@ -116,12 +216,13 @@ impl fmt::Debug for HyperConnector {
 }
 
 impl HyperConnector {
-    /// Builds the connector. Fails only when the TLS configuration cannot be built
-    /// (for example no usable native root certificate).
+    /// Builds the connector. Fails only when the TLS configuration cannot be built:
+    /// no usable native root certificate, or a [`RootCertificates::Custom`] that is
+    /// empty or holds a malformed certificate.
     pub fn new(config: HyperConnectorConfig) -> Result<Self, Error> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        let builder = match config.roots {
+        let builder = match &config.roots {
             RootCertificates::WebPki => builder
                 .with_provider_and_webpki_roots(provider)
                 .map_err(|e| Error::config_from("TLS configuration", e))?,
@@ -129,6 +230,15 @@ impl HyperConnector {
             RootCertificates::Native => builder
                 .with_provider_and_native_roots(provider)
                 .map_err(|e| Error::config_from("loading the native root certificates", e))?,
+            RootCertificates::Custom(certs) => {
+                let tls = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| Error::config_from("TLS configuration", e))?
+                    .with_root_certificates(root_store(certs)?)
+                    .with_no_client_auth();
+                // ALPN is left empty here: `enable_http1().enable_http2()` below sets it.
+                builder.with_tls_config(tls)
+            }
         };
         let builder = if config.allow_http {
             builder.https_or_http()
@@ -201,17 +311,49 @@ impl HttpConnector for HyperConnector {
 
 /// Classifies an error of the pooled client.
 fn map_client_error(err: hyper_util::client::legacy::Error) -> Error {
-    if err.is_connect() {
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-        while let Some(e) = source {
-            if e.is::<ConnectTimedOut>() {
-                return Error::connect_timeout();
-            }
-            source = e.source();
+    if !err.is_connect() {
+        return Error::io(err);
+    }
+    let mut tls = None;
+    for e in causes(&err) {
+        if e.is::<ConnectTimedOut>() {
+            return Error::connect_timeout();
         }
-        Error::connect(err)
-    } else {
-        Error::io(err)
+        if tls.is_none() {
+            tls = e.downcast_ref::<rustls::Error>().map(describe_tls_error);
+        }
+    }
+    match tls {
+        Some(detail) => Error::connect(err).with_detail(detail),
+        None => Error::connect(err),
+    }
+}
+
+/// `err` and its causes, looking inside `io::Error`s too (their `source()` skips the
+/// error they wrap, which is where tokio-rustls puts the `rustls::Error`).
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| {
+        match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        }
+    })
+}
+
+/// What a TLS handshake failure means for the user.
+fn describe_tls_error(err: &rustls::Error) -> String {
+    match err {
+        rustls::Error::InvalidCertificate(reason) => format!(
+            "the server's TLS certificate was refused ({reason}); if a TLS-inspecting \
+             proxy re-signs traffic, trust its CA with add_root_certificate_pem / \
+             RootCertificates::Custom"
+        ),
+        other => format!("the TLS handshake failed ({other})"),
     }
 }
 

@@ -14,7 +14,14 @@
 //!   signature (timestamp and nonce).
 //! - [`HttpConnector`] is the pluggable HTTP stack; the default [`HyperConnector`] is
 //!   hyper 1 with a keep-alive pool, rustls on `ring`, HTTP/1.1 and HTTP/2 by ALPN,
-//!   and a response body limit enforced while streaming.
+//!   and a response body limit enforced while streaming. It speaks `https://` only,
+//!   unless a base URL is written with `http://` (local tests, sandboxes).
+//! - TLS trusts the Mozilla roots bundled by `webpki-roots` by default
+//!   ([`RootCertificates::WebPki`]); feature `native-roots` adds the operating
+//!   system's store (`RootCertificates::Native`). Behind a TLS-inspecting proxy,
+//!   trust its CA instead with [`TransportBuilder::add_root_certificate_pem`] (or
+//!   [`RootCertificates::Custom`]). A certificate that does not chain to a trusted
+//!   root fails the attempt with [`ErrorKind::Connect`] before any request is sent.
 //! - Non-2xx responses are returned as [`Response`]s (with their `Request-ID`), not
 //!   errors; [`Error`] is only for "no response".
 //! - `tracing` spans `coupon_http.call` (method, path template, attempts, status,

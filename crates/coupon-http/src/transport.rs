@@ -13,7 +13,7 @@ use tracing::{Instrument, field};
 use crate::connector::{
     DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_MAX_IDLE_PER_HOST, HttpConnector, HyperConnector, HyperConnectorConfig,
-    RootCertificates,
+    RootCertificates, parse_pem_certificates,
 };
 use crate::error::{Error, ErrorKind, TimeoutPhase};
 use crate::retry::{Clock, JitterRng, RetryPolicy, TokioClock, is_retryable_status, retry_after};
@@ -293,10 +293,41 @@ impl TransportBuilder {
         self
     }
 
-    /// Trusted TLS roots of the default connector. Default webpki roots.
+    /// Trusted TLS roots of the default connector. Default
+    /// [`RootCertificates::WebPki`] (the bundled Mozilla roots).
     pub fn root_certificates(mut self, roots: RootCertificates) -> Self {
         self.roots = roots;
         self
+    }
+
+    /// Trusts the CA certificate(s) in `pem` (one or more
+    /// `-----BEGIN CERTIFICATE-----` blocks), e.g. the CA of a TLS-inspecting
+    /// corporate proxy, or of a test server.
+    ///
+    /// The first call switches the default connector to
+    /// [`RootCertificates::Custom`]: from then on **only** the certificates added this
+    /// way are trusted, not the bundled webpki roots (nor native roots). Further calls
+    /// add to that set. To go back, call [`root_certificates`](Self::root_certificates)
+    /// with [`RootCertificates::WebPki`].
+    ///
+    /// Fails with [`ErrorKind::Config`] when `pem` holds no certificate, or a block is
+    /// not valid PEM or not a well-formed X.509 certificate; the builder is consumed
+    /// then, start over.
+    ///
+    /// ```
+    /// # fn demo(proxy_ca_pem: &str) -> Result<(), coupon_http::Error> {
+    /// let transport = coupon_http::Transport::builder()
+    ///     .add_root_certificate_pem(proxy_ca_pem)?
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_root_certificate_pem(mut self, pem: &str) -> Result<Self, Error> {
+        let certs = parse_pem_certificates(pem)?;
+        match &mut self.roots {
+            RootCertificates::Custom(trusted) => trusted.extend(certs),
+            other => *other = RootCertificates::Custom(certs),
+        }
+        Ok(self)
     }
 
     /// Time source for backoff sleeps and the call budget (tests inject a fake).
