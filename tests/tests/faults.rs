@@ -7,7 +7,7 @@ use std::time::Duration;
 use coupon_client::ErrorKind;
 use coupon_client::coupon_http::RetryPolicy;
 use coupon_client::coupon_model::ErrorCode;
-use coupon_client::coupon_model::stock::{AddStockRequest, ListStocksRequest};
+use coupon_client::coupon_model::stock::{AddStockRequest, CreateStockBody, ListStocksRequest};
 use coupon_e2e::{
     Fault, brand_client, brand_client_with, fast_retries, seed, start_sandbox, transport_to,
     valid_stock,
@@ -89,8 +89,7 @@ async fn a_post_retried_after_a_server_error_creates_exactly_one_stock() {
     let stock = client
         .add_stock(&AddStockRequest::new(
             seed::PRODUCT_COUPON_ID,
-            "e2e_retry_0001",
-            valid_stock("retried"),
+            CreateStockBody::new("e2e_retry_0001", valid_stock("retried")),
         ))
         .await
         .unwrap();
@@ -112,8 +111,7 @@ async fn a_post_retried_after_a_dropped_connection_creates_exactly_one_stock() {
     client
         .add_stock(&AddStockRequest::new(
             seed::PRODUCT_COUPON_ID,
-            "e2e_retry_0002",
-            valid_stock("dropped"),
+            CreateStockBody::new("e2e_retry_0002", valid_stock("dropped")),
         ))
         .await
         .unwrap();

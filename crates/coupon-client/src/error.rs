@@ -113,6 +113,16 @@ pub enum Error {
         /// The value given.
         value: String,
     },
+    /// The operation cannot be sent as asked — the side lacks it, the partner
+    /// side needs a `brand_id` that is missing, a brand call names another
+    /// brand, or an upload's digest does not match its file; nothing went on
+    /// the wire.
+    Unsendable {
+        /// The operation's name (`send-user-product-coupon`, …).
+        operation: &'static str,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// WeChat Pay answered with an error status.
     Api(Box<ApiError>),
     /// The response failed verification and was discarded unread.
@@ -149,7 +159,9 @@ impl Error {
     /// The kind, for matching.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidRequest(_) | Error::InvalidParameter { .. } => ErrorKind::InvalidRequest,
+            Error::InvalidRequest(_)
+            | Error::InvalidParameter { .. }
+            | Error::Unsendable { .. } => ErrorKind::InvalidRequest,
             Error::Api(_) => ErrorKind::Api,
             Error::Verification { source, .. } if is_probe(source) => ErrorKind::SignatureProbe,
             Error::Verification { .. } => ErrorKind::Verification,
@@ -217,6 +229,9 @@ impl fmt::Display for Error {
                 f,
                 "request not sent: {name} {value:?} is a dot segment that would change the request path; pass the real {name}"
             ),
+            Error::Unsendable { operation, reason } => {
+                write!(f, "request not sent: {operation}: {reason}")
+            }
             Error::Api(e) => {
                 write!(
                     f,
@@ -289,6 +304,7 @@ impl std::error::Error for Error {
             Error::Decode { source, .. } => Some(source),
             Error::Api(_)
             | Error::InvalidParameter { .. }
+            | Error::Unsendable { .. }
             | Error::Pagination(_)
             | Error::Config(_) => None,
         }

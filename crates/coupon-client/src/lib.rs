@@ -45,10 +45,10 @@ mod brand;
 mod config;
 mod core;
 mod encode;
-mod endpoints;
 mod error;
 mod paginate;
 mod partner;
+mod request;
 mod webhook;
 
 pub use brand::{BrandClient, BrandClientBuilder};

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use coupon_client::coupon_http::{RetryPolicy, Transport};
 use coupon_client::coupon_model::ErrorCode;
+use coupon_client::coupon_model::product_coupon::UpdateProductCouponBody;
 use coupon_client::coupon_model::product_coupon::{
     ProductCouponDisplayInfo, UpdateProductCouponRequest,
 };
-use coupon_client::coupon_model::stock::{ListStocksRequest, StockState};
+use coupon_client::coupon_model::stock::{CreateStockBody, ListStocksRequest, StockState};
 use coupon_client::wxpay_sign::{
     ParsedAuthorization, PrivateKey, ResponseSigner, Scheme, SignableRequest, SignatureHeaders,
     SystemClock, check_timestamp, verify_request,
@@ -202,12 +203,14 @@ async fn partner_update_uses_the_merchant_scheme_and_carries_brand_id_in_the_bod
         .await;
     let request = UpdateProductCouponRequest::new(
         "1000000013",
-        "upd_20250101_0001",
-        "1001",
-        ProductCouponDisplayInfo::new(
-            "全场满减券",
-            "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
-        ),
+        UpdateProductCouponBody::new(
+            "upd_20250101_0001",
+            ProductCouponDisplayInfo::new(
+                "全场满减券",
+                "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
+            ),
+        )
+        .with_brand_id("1001"),
     );
     let pc = partner(&server)
         .update_product_coupon(&request)
@@ -509,8 +512,7 @@ async fn every_attempt_is_signed_afresh_over_the_same_bytes() {
     .unwrap();
     let request = coupon_client::coupon_model::stock::AddStockRequest::new(
         "1000000013",
-        "retry_20250101_0001",
-        stock,
+        CreateStockBody::new("retry_20250101_0001", stock),
     );
     // The verified 200 is not a stock: a Decode error, after both attempts.
     let err = client.add_stock(&request).await.unwrap_err();
@@ -639,12 +641,14 @@ async fn a_partner_client_sends_wechatpay_serial_when_asked() {
         .unwrap();
     let request = UpdateProductCouponRequest::new(
         "1000000013",
-        "upd_20250101_0002",
-        "1001",
-        ProductCouponDisplayInfo::new(
-            "全场满减券",
-            "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
-        ),
+        UpdateProductCouponBody::new(
+            "upd_20250101_0002",
+            ProductCouponDisplayInfo::new(
+                "全场满减券",
+                "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
+            ),
+        )
+        .with_brand_id("1001"),
     );
     client.update_product_coupon(&request).await.unwrap();
     let req = &server.received_requests().await.unwrap()[0];

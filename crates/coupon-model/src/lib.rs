@@ -82,16 +82,30 @@
 mod macros;
 
 pub mod common;
+pub mod coupon_bundle;
+pub mod coupon_code;
 pub mod error;
 pub mod ids;
+pub mod image_task;
+pub mod media;
+pub mod notify;
+pub mod operation;
+pub mod operations;
 pub mod product_coupon;
 pub mod stock;
+pub mod stock_bundle;
+pub mod store;
 pub mod time;
 pub mod user_coupon;
 pub mod validate;
 pub mod webhook;
 
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, ModelError};
+pub use operation::{
+    BrandOperation, HttpMethod, Operation, OperationSpec, PagedOperation, PartnerOperation,
+    RequestBody, Side,
+};
+pub use operations::OPERATIONS;
 pub use validate::{RuleId, ValidationContext, Violation, Violations};
 
 /// Parses a JSON document into `T`, naming `what` in the error (e.g.

@@ -97,10 +97,7 @@ fn check<T: DeserializeOwned + Serialize>(
 /// A new stock's rules: those of an add-stock body holding it (with a valid
 /// placeholder `out_request_no`), pointers made relative to the stock.
 fn validate_new_stock(stock: &NewStock, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
-    let body = AddStockBody {
-        out_request_no: "validate_new_stock".into(),
-        stock: stock.clone(),
-    };
+    let body = AddStockBody::new("validate_new_stock", stock.clone());
     let Err(violations) = body.validate(ctx) else {
         return Ok(());
     };
