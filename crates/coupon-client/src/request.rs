@@ -291,3 +291,84 @@ fn sha256_hex(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coupon_model::operations::{ConfirmSendUserProductCouponRequest, GetStockRequest};
+    use coupon_model::user_coupon::ConfirmUserProductCouponBody;
+    use proptest::prelude::*;
+
+    fn confirm(openid: &str, code: &str) -> ConfirmSendUserProductCouponRequest {
+        ConfirmSendUserProductCouponRequest::new(
+            openid,
+            code,
+            ConfirmUserProductCouponBody::new("1", "2", "wx1", "confirm_0001"),
+        )
+    }
+
+    proptest! {
+        /// Any placeholder values: the built path has exactly the template's
+        /// segments, each value is one segment that percent-decodes back to
+        /// it, and nothing escapes into the query.
+        #[test]
+        fn placeholders_round_trip_and_never_escape_their_segment(
+            openid in any::<String>(),
+            code in any::<String>(),
+        ) {
+            let request = confirm(&openid, &code);
+            let template = "/brand/marketing/product-coupon/users/{openid}/coupons/{coupon_code}/confirm";
+            match path_and_query(&request, template) {
+                Ok(path) => {
+                    prop_assert!(!path.contains('?') && !path.contains('#'));
+                    let segments: Vec<&str> = path.split('/').collect();
+                    prop_assert_eq!(segments.len(), template.split('/').count());
+                    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8().map(|c| c.into_owned());
+                    prop_assert_eq!(decode(segments[5]).unwrap(), openid);
+                    prop_assert_eq!(decode(segments[7]).unwrap(), code);
+                    prop_assert_eq!(segments[8], "confirm");
+                }
+                Err(Error::InvalidParameter { name, value }) => {
+                    prop_assert!(matches!(value.as_str(), "" | "." | ".."));
+                    prop_assert!(name == "openid" || name == "coupon_code");
+                }
+                Err(other) => prop_assert!(false, "unexpected {other}"),
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_dot_placeholders_are_refused_and_named() {
+        let template = "/x/{product_coupon_id}/stocks/{stock_id}";
+        for (pc, stock, name) in [
+            ("", "1", "product_coupon_id"),
+            ("1", "..", "stock_id"),
+            (".", "1", "product_coupon_id"),
+        ] {
+            let err = path_and_query(&GetStockRequest::new(pc, stock), template).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidParameter { name: n, .. } if n == name),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            path_and_query(&GetStockRequest::new("a.b", "..."), template).unwrap(),
+            "/x/a.b/stocks/..."
+        );
+    }
+
+    #[test]
+    fn file_names_are_made_safe_for_the_header() {
+        assert_eq!(header_safe("logo.png"), "logo.png");
+        assert_eq!(header_safe("a\"b\r\n.png"), "a%22b%0D%0A.png");
+        assert_eq!(header_safe("图.png"), "图.png");
+    }
+
+    #[test]
+    fn digests_are_lowercase_hex() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
