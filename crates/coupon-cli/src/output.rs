@@ -8,7 +8,11 @@ use crate::error::CliError;
 
 /// Prints `value` as pretty JSON on stdout, followed by a newline, and flushes.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    let text = to_pretty(value)?;
+    print_text(&to_pretty(value)?)
+}
+
+/// Writes `text` and a newline to stdout.
+pub fn print_text(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.write_all(b"\n")?;

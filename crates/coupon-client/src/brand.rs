@@ -27,6 +27,7 @@ use crate::request::BrandScope;
 pub struct BrandClient {
     core: Arc<Core>,
     brand_id: BrandId,
+    validate: bool,
 }
 
 /// Builds a [`BrandClient`].
@@ -54,11 +55,22 @@ impl BrandClientBuilder {
         Ok(BrandClient {
             core: Arc::new(core),
             brand_id: BrandId::from(brand_id),
+            validate: true,
         })
     }
 }
 
 impl BrandClient {
+    /// This client without the documented-rule validation before sending
+    /// (for a request you know better than the SDK; WeChat Pay still checks
+    /// it). Path parameters, the brand and uploads are still checked.
+    pub fn without_validation(&self) -> Self {
+        Self {
+            validate: false,
+            ..self.clone()
+        }
+    }
+
     /// Starts a builder.
     pub fn builder() -> BrandClientBuilder {
         BrandClientBuilder::default()
@@ -88,7 +100,11 @@ impl BrandClient {
     /// anything is sent.
     pub async fn call_any<O: Operation>(&self, request: &O) -> Result<O::Response, Error> {
         self.core
-            .call(request, BrandScope::Brand(self.brand_id.as_str()))
+            .call(
+                request,
+                BrandScope::Brand(self.brand_id.as_str()),
+                self.validate,
+            )
             .await
     }
 

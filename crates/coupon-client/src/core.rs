@@ -54,13 +54,15 @@ impl AttemptHook for SignEachAttempt<'_> {
 }
 
 impl Core {
-    /// Executes `operation` for `scope` and returns the verified, parsed answer.
+    /// Executes `operation` for `scope` and returns the verified, parsed
+    /// answer; `validate` runs the documented rules first.
     pub(crate) async fn call<O: Operation>(
         &self,
         operation: &O,
         scope: BrandScope<'_>,
+        validate: bool,
     ) -> Result<O::Response, Error> {
-        let wire = request::build(operation, scope)?;
+        let wire = request::build(operation, scope, validate)?;
         let mut template =
             RequestTemplate::new(wire.method, wire.path_and_query, wire.path_template)
                 .with_header(ACCEPT, HeaderValue::from_static("application/json"));

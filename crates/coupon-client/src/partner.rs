@@ -26,6 +26,7 @@ use crate::request::BrandScope;
 pub struct PartnerClient {
     core: Arc<Core>,
     brand_id: Option<BrandId>,
+    validate: bool,
 }
 
 /// Builds a [`PartnerClient`].
@@ -60,11 +61,22 @@ impl PartnerClientBuilder {
         Ok(PartnerClient {
             core: Arc::new(core),
             brand_id: self.brand_id.map(BrandId::from),
+            validate: true,
         })
     }
 }
 
 impl PartnerClient {
+    /// This client without the documented-rule validation before sending
+    /// (for a request you know better than the SDK; WeChat Pay still checks
+    /// it). Path parameters, the brand and uploads are still checked.
+    pub fn without_validation(&self) -> Self {
+        Self {
+            validate: false,
+            ..self.clone()
+        }
+    }
+
     /// Starts a builder.
     pub fn builder() -> PartnerClientBuilder {
         PartnerClientBuilder::default()
@@ -76,6 +88,7 @@ impl PartnerClient {
         Self {
             core: self.core.clone(),
             brand_id: Some(brand_id.into()),
+            validate: self.validate,
         }
     }
 
@@ -95,7 +108,11 @@ impl PartnerClient {
     /// anything is sent.
     pub async fn call_any<O: Operation>(&self, request: &O) -> Result<O::Response, Error> {
         self.core
-            .call(request, BrandScope::Partner(self.brand_id.as_ref()))
+            .call(
+                request,
+                BrandScope::Partner(self.brand_id.as_ref()),
+                self.validate,
+            )
             .await
     }
 

@@ -50,12 +50,13 @@ impl BrandScope<'_> {
 }
 
 /// Builds the request of `operation` for `scope`. Checks, before anything is
-/// sent: the side has the operation, the documented rules hold, the brand is
-/// named where the partner side needs it, and every path placeholder and
-/// required query parameter is usable.
+/// sent: the side has the operation, the documented rules hold (when
+/// `validate`), the brand is named where the partner side needs it, and
+/// every path placeholder and required query parameter is usable.
 pub(crate) fn build<O: Operation>(
     operation: &O,
     scope: BrandScope<'_>,
+    validate: bool,
 ) -> Result<WireRequest, Error> {
     let spec = O::SPEC;
     let side = scope.side();
@@ -70,7 +71,9 @@ pub(crate) fn build<O: Operation>(
             }
         ),
     })?;
-    operation.validate()?;
+    if validate {
+        operation.validate()?;
+    }
 
     // The brand: the brand side sends none (its signature names it); the
     // partner side sends the request's, or the client's default.
@@ -208,6 +211,8 @@ fn multipart_parts<O: Operation>(operation: &O) -> Result<(ImageMeta, &ImageFile
     let upload = any
         .downcast_ref::<coupon_model::operations::UploadImageRequest>()
         .ok_or_else(|| Error::Config(format!("{} has no multipart form", O::SPEC.name)))?;
+    // The file's checks run even without validation: the API takes nothing else.
+    upload.validate()?;
     let mut meta = upload.body.clone();
     let digest = sha256_hex(upload.file.as_bytes());
     if meta.sha256.is_empty() {

@@ -49,12 +49,12 @@ async fn update(args: UpdateArgs) -> Result<(), CliError> {
         "--display-info",
         "a product coupon display_info object",
     )?;
-    let (client, brand_id) = args
+    let client = args
         .config
         .client("product-coupons update", args.brand_id.as_ref())?;
     let request = UpdateProductCouponRequest::new(
         args.product_coupon_id,
-        UpdateProductCouponBody::new(args.out_request_no, display_info).with_brand_id(brand_id),
+        UpdateProductCouponBody::new(args.out_request_no, display_info),
     );
     print_json(&client.update_product_coupon(&request).await?)
 }
