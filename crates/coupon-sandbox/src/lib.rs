@@ -90,6 +90,7 @@ mod api;
 mod credentials;
 mod error;
 mod fault;
+mod keysdir;
 mod paging;
 mod respond;
 mod schema;
@@ -117,6 +118,7 @@ pub use credentials::{
 };
 pub use error::{Error, Result};
 pub use fault::Fault;
+pub use keysdir::MAX_KEYS_FILE_BYTES;
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use webhook::{
     EVENT_TYPE_SEND, ORIGINAL_TYPE, SEND_TIMEOUT, SIGNATURE_TYPE, WebhookOptions, build_webhook,
