@@ -1,5 +1,5 @@
 //! Every fault mode of the sandbox, seen through the client: the right error kind
-//! each time, no panic, and retried POSTs that create exactly one stock.
+//! each time, no panic, and retried or replayed POSTs that create exactly one stock.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -102,20 +102,42 @@ async fn a_post_retried_after_a_server_error_creates_exactly_one_stock() {
     );
 }
 
+/// The connection drops after the stock was created: the request reached the
+/// server, so the transport does not resend a POST it was not told is
+/// idempotent (coupon-http's retry table); the caller's retry with the same
+/// `out_request_no` replays the stock instead of creating a second one.
 #[tokio::test]
-async fn a_post_retried_after_a_dropped_connection_creates_exactly_one_stock() {
+async fn a_post_whose_connection_dropped_is_not_resent_and_its_replay_creates_one_stock() {
     let sandbox = start_sandbox().await;
     let client = brand_client(&sandbox, fast_retries());
     let before = sandbox.stock_count(seed::PRODUCT_COUPON_ID);
+    let seen = sandbox.requests_seen();
+    let request = AddStockRequest::new(
+        seed::PRODUCT_COUPON_ID,
+        CreateStockBody::new("e2e_retry_0002", valid_stock("dropped")),
+    );
     sandbox.inject(Fault::DropConnection, 1); // created, then the connection is cut
-    client
-        .add_stock(&AddStockRequest::new(
-            seed::PRODUCT_COUPON_ID,
-            CreateStockBody::new("e2e_retry_0002", valid_stock("dropped")),
-        ))
-        .await
-        .unwrap();
+    match client.add_stock(&request).await {
+        Err(coupon_client::Error::Transport(t)) => {
+            assert!(t.may_have_reached_server(), "{t}");
+            assert_eq!(t.attempts(), 1, "not resent: {t}");
+            assert_eq!(sandbox.requests_seen() - seen, 1);
+        }
+        // A client that marks requests carrying out_request_no idempotent gets
+        // the replayed answer from the transport's own retry instead.
+        Ok(_) => assert_eq!(sandbox.requests_seen() - seen, 2),
+        Err(other) => panic!("expected a transport error, got {other}"),
+    }
     assert_eq!(sandbox.stock_count(seed::PRODUCT_COUPON_ID), before + 1);
+
+    let stock = client.add_stock(&request).await.unwrap();
+    assert_eq!(sandbox.stock_count(seed::PRODUCT_COUPON_ID), before + 1);
+    assert!(
+        sandbox
+            .stocks(seed::PRODUCT_COUPON_ID)
+            .iter()
+            .any(|s| s.stock_id == stock.stock_id)
+    );
 }
 
 #[tokio::test]

@@ -65,7 +65,8 @@ impl Core {
         let wire = request::build(operation, scope, validate)?;
         let mut template =
             RequestTemplate::new(wire.method, wire.path_and_query, wire.path_template)
-                .with_header(ACCEPT, HeaderValue::from_static("application/json"));
+                .with_header(ACCEPT, HeaderValue::from_static("application/json"))
+                .idempotent(wire.idempotent);
         if let Some(content_type) = &wire.content_type {
             let value = HeaderValue::from_str(content_type)
                 .map_err(|_| Error::Config(format!("unusable Content-Type {content_type:?}")))?;

@@ -26,8 +26,8 @@ pub(crate) struct WireRequest {
     /// (multipart: the `meta` JSON).
     pub(crate) signed_body: Option<Bytes>,
     /// Whether resending after an unclear failure is safe: `GET`s, and writes
-    /// carrying an idempotency key.
-    #[allow(dead_code)] // handed to the transport once it classifies resends
+    /// carrying an idempotency key (WeChat Pay answers a repeat with the
+    /// first result).
     pub(crate) idempotent: bool,
 }
 

@@ -33,10 +33,13 @@ impl fmt::Display for TimeoutPhase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// A timeout elapsed. Retried by the transport (and fails over to the backup host).
+    /// A timeout elapsed. A connect timeout (nothing was sent) is retried and fails
+    /// over to the backup host for every request; a request timeout (the request
+    /// may have reached the server) only for idempotent requests.
     Timeout(TimeoutPhase),
     /// The connection could not be established: refused, DNS failure, TLS handshake
-    /// or certificate failure. Retried (and fails over to the backup host).
+    /// or certificate failure. No request byte was sent, so it is retried (and fails
+    /// over to the backup host) for every request.
     Connect,
     /// The response body is larger than the configured limit; reading stopped there.
     /// Not retried.
@@ -50,7 +53,9 @@ pub enum ErrorKind {
     /// is the hook's own error.
     Hook,
     /// The connection failed after it was established: reset, closed before the
-    /// response was complete, or a malformed HTTP message. Retried on the same host.
+    /// response was complete (truncated body), or a malformed HTTP answer (bad status
+    /// line, conflicting lengths). The request may have reached the server, so it is
+    /// retried (on the same host) only for idempotent requests.
     Io,
     /// The transport configuration is invalid (reported by the builders).
     Config,
@@ -113,6 +118,9 @@ impl Error {
     }
 
     /// The connection could not be established (refused, DNS, TLS handshake).
+    ///
+    /// Custom connectors must use it only when **no byte of the request was
+    /// written**: the transport then resends any request, POST included.
     pub fn connect(source: impl Into<BoxError>) -> Self {
         Self::new(ErrorKind::Connect).with_source(source)
     }
@@ -128,6 +136,7 @@ impl Error {
     }
 
     /// The connection broke after it was established, or the response was malformed.
+    /// The request may have reached the server: only idempotent requests are resent.
     pub fn io(source: impl Into<BoxError>) -> Self {
         Self::new(ErrorKind::Io).with_source(source)
     }
@@ -200,11 +209,27 @@ impl Error {
         matches!(self.kind, ErrorKind::Hook)
     }
 
-    /// `true` for the kinds the transport retries: timeouts, connect and I/O errors.
+    /// `true` for the kinds the transport can retry: connect errors and connect
+    /// timeouts (for every request), request timeouts and I/O errors (for
+    /// idempotent requests only; see [`Error::may_have_reached_server`]).
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind,
             ErrorKind::Timeout(_) | ErrorKind::Connect | ErrorKind::Io
+        )
+    }
+
+    /// `true` when the failing attempt may have delivered the request to the server
+    /// (request timeout, I/O or protocol error, oversized answer): a non-idempotent
+    /// request must not be resent blindly then. `false` when it provably did not
+    /// (connect, DNS, TLS handshake, connect timeout) or was never attempted
+    /// (invalid request, hook, configuration).
+    pub fn may_have_reached_server(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Timeout(TimeoutPhase::Request)
+                | ErrorKind::Io
+                | ErrorKind::BodyTooLarge { .. }
         )
     }
 
@@ -231,8 +256,9 @@ impl Error {
                  firewall rules, or raise the connect timeout",
             ),
             ErrorKind::Timeout(TimeoutPhase::Request) => String::from(
-                "the request timed out before the whole response arrived; retry later with \
-                 the same parameters (the same out_request_no) or raise the request timeout",
+                "the request timed out before the whole response arrived; the server may \
+                 have processed it: retry later with the same parameters (the same \
+                 out_request_no) or raise the request timeout",
             ),
             ErrorKind::Connect => String::from(
                 "could not connect to the server; check DNS, firewall and proxy settings, \
@@ -250,8 +276,9 @@ impl Error {
                  credentials",
             ),
             ErrorKind::Io => String::from(
-                "the connection failed while the request was in flight; retry later with the \
-                 same parameters (the same out_request_no)",
+                "the connection failed or the answer was not valid HTTP after the request \
+                 was sent; the server may have processed it: retry later with the same \
+                 parameters (the same out_request_no)",
             ),
             ErrorKind::Config => String::from("invalid transport configuration; fix it"),
         };

@@ -5,9 +5,8 @@
 //!
 //! - [`Transport`] owns the one retry loop: connect and request timeouts (default
 //!   5 s / 30 s), up to 3 attempts by default with exponential backoff and full
-//!   jitter on connection errors (refused, reset), timeouts, 429, 500, 502 and 503
-//!   (`Retry-After` honoured) — never on other statuses — and failover
-//!   from the primary host (`api.mch.weixin.qq.com`) to the backup
+//!   jitter, following the [retry table](#retries) below, and failover from the
+//!   primary host (`api.mch.weixin.qq.com`) to the backup
 //!   (`api2.mch.weixin.qq.com`) after a connect failure or timeout.
 //! - A [`RequestTemplate`] is replayed identically on every attempt; an
 //!   [`AttemptHook`] adds per-attempt headers, so every attempt carries a fresh
@@ -27,6 +26,43 @@
 //! - `tracing` spans `coupon_http.call` (method, path template, attempts, status,
 //!   request id, elapsed) and `coupon_http.attempt` (attempt, host, status,
 //!   elapsed). Header values, bodies and real paths are never logged.
+//!
+//! # Retries
+//!
+//! A request is resent only when that cannot make the server act twice on a
+//! request that is not meant to be repeated. *Idempotent* means
+//! [`RequestTemplate::is_idempotent`]: by default `GET` (and the other idempotent
+//! methods) yes, `POST`/`PATCH` no; the client marks a `POST`/`PATCH` idempotent
+//! when its body carries an idempotency key (`out_request_no`, `send_request_no`).
+//!
+//! | outcome of an attempt | did the request reach the server? | idempotent request | non-idempotent request |
+//! |---|---|---|---|
+//! | connection refused, DNS failure, TLS handshake or certificate failure ([`ErrorKind::Connect`]) | provably not | retried, fails over to the backup host | retried, fails over |
+//! | connect timeout ([`TimeoutPhase::Connect`]) | provably not | retried, fails over | retried, fails over |
+//! | request timeout ([`TimeoutPhase::Request`]) | maybe | retried, fails over | **returned, not resent** |
+//! | reset or closed connection, truncated body, malformed answer (status line, conflicting `Content-Length`, …) ([`ErrorKind::Io`]) | maybe | retried on the same host | **returned, not resent** |
+//! | status 429, 500, 502, 503 | yes, and it answered | retried on the same host after `Retry-After` (capped) | retried on the same host after `Retry-After` (capped) |
+//! | any other status, 2xx included | yes | returned | returned |
+//! | body over the limit ([`ErrorKind::BodyTooLarge`]) | yes | returned | returned |
+//! | hook (signing) failure, invalid request | never sent | returned | returned |
+//!
+//! Every retry waits the backoff of the [`RetryPolicy`] (full jitter, at most its
+//! maximum delay, default 5 s); a `Retry-After` (seconds or HTTP date, at most
+//! [`MAX_RETRY_AFTER_LEN`] bytes, one value) replaces the backoff but is capped by
+//! the same maximum delay, so an answer cannot make a call wait longer than
+//! configured. No retry starts after the call's time budget (default 60 s).
+//! Custom [`HttpConnector`]s report [`Error::connect`] only when no request byte
+//! was written.
+//!
+//! # Bounds
+//!
+//! | what | bound | enforced |
+//! |---|---|---|
+//! | response body | [`DEFAULT_BODY_LIMIT`] (4 MiB), [`TransportBuilder::body_limit`] | while streaming: a larger declared `Content-Length` is refused before reading, a chunked body stops at the limit |
+//! | response head | hyper's HTTP/1 read buffer (about 400 KiB) and HTTP/2 header-list limit | by hyper while parsing |
+//! | `Retry-After` | [`MAX_RETRY_AFTER_LEN`] bytes, delay capped by [`RetryPolicy::max_delay`] | ignored beyond |
+//! | `Request-ID` | [`MAX_REQUEST_ID_LEN`] bytes of visible ASCII | dropped otherwise |
+//! | one attempt / one call | request timeout 30 s / time budget 60 s | timers |
 //!
 //! ```no_run
 //! use coupon_http::{Attempt, BoxError, RequestTemplate, Transport};
@@ -69,9 +105,9 @@ pub use connector::{
     RootCertificates,
 };
 pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
-pub use retry::{Clock, RetryPolicy, TokioClock};
+pub use retry::{Clock, MAX_RETRY_AFTER_LEN, RetryPolicy, TokioClock};
 pub use template::{Attempt, AttemptHook, NoopHook, RequestTemplate};
 pub use transport::{
-    DEFAULT_BACKUP_BASE_URL, DEFAULT_PRIMARY_BASE_URL, DEFAULT_REQUEST_TIMEOUT, Endpoint, Response,
-    Transport, TransportBuilder, default_user_agent,
+    DEFAULT_BACKUP_BASE_URL, DEFAULT_PRIMARY_BASE_URL, DEFAULT_REQUEST_TIMEOUT, Endpoint,
+    MAX_REQUEST_ID_LEN, Response, Transport, TransportBuilder, default_user_agent,
 };

@@ -11,14 +11,19 @@ use http::{HeaderMap, StatusCode};
 
 /// When and how often [`Transport::execute`](crate::Transport::execute) retries.
 ///
-/// Retried: connect errors, timeouts, I/O errors, and the statuses 429, 500, 502 and
-/// 503. Never retried: any other status (in particular 400, 401, 403, 404), hook
-/// failures, oversized bodies.
+/// *What* is retried is fixed (see the retry table in the [crate docs](crate)):
+/// failures before the request was sent (connect, DNS, TLS handshake, connect
+/// timeout) for every request; request timeouts and I/O or protocol errors after
+/// sending only for [idempotent](crate::RequestTemplate::is_idempotent) requests; the
+/// statuses 429, 500, 502 and 503 for every request. Never retried: any other status
+/// (in particular 400, 401, 403, 404), hook failures, oversized bodies.
 ///
 /// The delay before retry *n* (n = 1, 2, …) is drawn uniformly from
 /// `[0, min(max_delay, base_delay · 2ⁿ⁻¹)]` ("full jitter"), or is exactly that cap
-/// when jitter is off. A `Retry-After` response header (seconds or an HTTP date)
-/// replaces the computed delay. A retry is started only if it can start within `max_elapsed` of
+/// when jitter is off. A `Retry-After` response header (seconds or an HTTP date, at
+/// most [`MAX_RETRY_AFTER_LEN`] bytes, exactly one) replaces the computed delay but is
+/// capped by `max_delay` too: an answer can never make the client wait longer than
+/// configured. A retry is started only if it can start within `max_elapsed` of
 /// the call's start; otherwise the last outcome is returned. Every attempt's request
 /// timeout is also cut to what remains of `max_elapsed`, so no call runs longer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +71,8 @@ impl RetryPolicy {
         self
     }
 
-    /// Upper bound of any computed delay (not of `Retry-After`).
+    /// Upper bound of any delay between attempts, a server's `Retry-After`
+    /// included (default 5 s).
     pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
         self.max_delay = max_delay;
         self
@@ -96,7 +102,7 @@ impl RetryPolicy {
         self.base_delay
     }
 
-    /// Maximum computed delay.
+    /// Maximum delay between attempts (`Retry-After` included).
     pub fn max_delay(&self) -> Duration {
         self.max_delay
     }
@@ -139,15 +145,26 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503)
 }
 
-/// Parses `Retry-After`, either form of RFC 9110: delay seconds, or an HTTP date
-/// (the time from now until then; zero when it is past). Garbage is ignored.
+/// The longest `Retry-After` value that is parsed (bytes); longer ones are ignored.
+/// An HTTP date is 29 bytes; a delay in seconds that does not fit in 32 digits is
+/// not a delay.
+pub const MAX_RETRY_AFTER_LEN: usize = 32;
+
+/// Parses `Retry-After`, either form of RFC 9110: delay seconds (digits only), or
+/// an HTTP date (the time from now until then; zero when it is past). Ignored —
+/// `None`, so the computed backoff applies — when it is garbage, longer than
+/// [`MAX_RETRY_AFTER_LEN`] bytes, or sent more than once. The caller caps the
+/// result by the policy's maximum delay.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = value.parse::<u64>() {
+    let mut values = headers.get_all(http::header::RETRY_AFTER).iter();
+    let value = values.next()?;
+    if values.next().is_some() || value.len() > MAX_RETRY_AFTER_LEN {
+        return None;
+    }
+    let value = value.to_str().ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // At most 32 digits: saturate instead of failing on overflow.
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(Duration::from_secs(secs));
     }
     let date = httpdate::parse_http_date(value).ok()?;
@@ -248,10 +265,25 @@ mod tests {
             "Fri, 01 Jan 9999 00:00:00 GMT".parse().unwrap(),
         );
         assert!(retry_after(&h).unwrap() > Duration::from_secs(365 * 86_400));
-        for garbage in ["soon", "-1", "7s", ""] {
+        for garbage in ["soon", "-1", "+7", "7s", "", "7 7"] {
             h.insert(http::header::RETRY_AFTER, garbage.parse().unwrap());
             assert_eq!(retry_after(&h), None, "{garbage:?}");
         }
+        // Huge but short: saturates (the transport caps it by max_delay).
+        h.insert(http::header::RETRY_AFTER, "9".repeat(32).parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(u64::MAX)));
+    }
+
+    #[test]
+    fn retry_after_is_ignored_when_too_long_or_repeated() {
+        let mut h = HeaderMap::new();
+        let long = format!("{}7", "0".repeat(MAX_RETRY_AFTER_LEN));
+        h.insert(http::header::RETRY_AFTER, long.parse().unwrap());
+        assert_eq!(retry_after(&h), None, "{} bytes", long.len());
+        let mut h = HeaderMap::new();
+        h.append(http::header::RETRY_AFTER, "1".parse().unwrap());
+        h.append(http::header::RETRY_AFTER, "2".parse().unwrap());
+        assert_eq!(retry_after(&h), None, "two values");
     }
 
     #[test]

@@ -11,6 +11,16 @@ use crate::error::BoxError;
 
 /// One logical request, replayed identically on every attempt.
 ///
+/// Whether the transport may **resend** it after a failure that happened once
+/// the request was (possibly) written — a request timeout, a reset or closed
+/// connection, a malformed answer — depends on [`is_idempotent`](Self::is_idempotent):
+/// by default that is the method's own idempotency (`GET`, `HEAD`, `PUT`,
+/// `DELETE`, `OPTIONS` and `TRACE` yes; `POST` and `PATCH` no). Mark a request
+/// whose body carries an idempotency key (`out_request_no`, `send_request_no`, …)
+/// with [`idempotent(true)`](Self::idempotent): WeChat Pay processes such a key only
+/// once, so a resend is safe. Failures before the request was sent (connect,
+/// DNS, TLS handshake) are retried whatever this says.
+///
 /// The transport joins `path_and_query` to the base URL of the attempt's host; the
 /// hook then adds per-attempt headers (the signature). Nothing in the template is
 /// logged except `method` and `path_template`, and `Debug` shows only those, the
@@ -31,16 +41,20 @@ pub struct RequestTemplate {
     pub headers: HeaderMap,
     /// The body, sent byte-for-byte identical on every attempt. Empty for GET.
     pub body: Bytes,
+    /// Whether a resend after the request was possibly written is safe.
+    idempotent: bool,
 }
 
 impl RequestTemplate {
-    /// A template without headers or body.
+    /// A template without headers or body; idempotent when `method` is (see the
+    /// type's docs).
     pub fn new(
         method: Method,
         path_and_query: impl Into<String>,
         path_template: &'static str,
     ) -> Self {
         Self {
+            idempotent: method.is_idempotent(),
             method,
             path_and_query: path_and_query.into(),
             path_template,
@@ -59,6 +73,25 @@ impl RequestTemplate {
     pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
         self
+    }
+
+    /// Declares whether resending this request is safe even when an earlier
+    /// attempt may have reached the server (request timeout, I/O or protocol
+    /// error after sending).
+    ///
+    /// Set it to `true` for a `POST`/`PATCH` whose body carries an idempotency
+    /// key that the server deduplicates (`out_request_no`, `send_request_no`): the
+    /// client of this SDK does so for every such operation. `false` on a `GET`
+    /// turns off those resends for it. The default is the method's idempotency.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Whether the transport may resend this request after a failure that
+    /// happened once it was possibly written (see [`idempotent`](Self::idempotent)).
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
     }
 }
 
@@ -97,6 +130,7 @@ impl fmt::Debug for RequestTemplate {
             .field("path_template", &self.path_template)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("body_len", &self.body.len())
+            .field("idempotent", &self.idempotent)
             .finish_non_exhaustive()
     }
 }

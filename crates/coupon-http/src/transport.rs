@@ -255,7 +255,10 @@ impl TransportBuilder {
         self
     }
 
-    /// Maximum response body size in bytes. Default 4 MiB.
+    /// Maximum response body size in bytes. Default 4 MiB ([`DEFAULT_BODY_LIMIT`]).
+    /// The default connector enforces it while streaming (a larger declared
+    /// `Content-Length` is refused before reading, a chunked body stops at the
+    /// limit); the transport re-checks what any connector returns.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
@@ -418,10 +421,17 @@ impl fmt::Debug for Transport {
 /// What one attempt produced, and what the loop should do about it.
 enum Verdict {
     Done,
+    /// A retryable failure, but the request may have reached the server and is not
+    /// idempotent: surfaced, not resent.
+    NotResent {
+        /// For the log line.
+        reason: &'static str,
+    },
     Retry {
         /// Switch to the backup host (connect failure or timeout).
         failover: bool,
-        /// The server's `Retry-After`, replacing the computed backoff.
+        /// The server's `Retry-After`, replacing the computed backoff (capped by the
+        /// policy's maximum delay).
         after: Option<Duration>,
         /// For the log line.
         reason: &'static str,
@@ -429,8 +439,10 @@ enum Verdict {
 }
 
 impl Verdict {
-    fn of(outcome: &Result<Response, Error>) -> Self {
+    /// The retry table of the crate docs.
+    fn of(outcome: &Result<Response, Error>, idempotent: bool) -> Self {
         let (failover, after, reason) = match outcome {
+            // The server answered: a resend is the documented behaviour.
             Ok(response) if is_retryable_status(response.status) => (
                 false,
                 retry_after(&response.headers),
@@ -441,10 +453,24 @@ impl Verdict {
             ),
             Ok(_) => return Self::Done,
             Err(e) => match e.kind() {
+                // Nothing was sent: safe for any request.
                 ErrorKind::Connect => (true, None, "connect error"),
                 ErrorKind::Timeout(TimeoutPhase::Connect) => (true, None, "connect timeout"),
-                ErrorKind::Timeout(TimeoutPhase::Request) => (true, None, "request timeout"),
-                ErrorKind::Io => (false, None, "I/O error"),
+                // The request may have reached the server.
+                ErrorKind::Timeout(TimeoutPhase::Request) if idempotent => {
+                    (true, None, "request timeout")
+                }
+                ErrorKind::Io if idempotent => (false, None, "I/O or protocol error"),
+                ErrorKind::Timeout(TimeoutPhase::Request) => {
+                    return Self::NotResent {
+                        reason: "request timeout",
+                    };
+                }
+                ErrorKind::Io => {
+                    return Self::NotResent {
+                        reason: "I/O or protocol error",
+                    };
+                }
                 _ => return Self::Done,
             },
         };
@@ -484,18 +510,24 @@ impl Transport {
     /// Before **every** attempt, `hook` adds that attempt's headers, so each retry is
     /// freshly signed (new timestamp and nonce) over the same method, path and body.
     ///
-    /// Retries happen on connect errors, timeouts and I/O errors, and on the statuses
-    /// 429, 500, 502 and 503 (waiting as long as `Retry-After` says, in seconds or
-    /// as an HTTP date, provided that fits in the call's time budget; otherwise that
-    /// response is returned at once). Other statuses are never retried. After a connect failure or a timeout on the primary host,
-    /// the next attempts of this call go to the backup host.
+    /// Retries follow the retry table of the [crate docs](crate): failures before
+    /// the request was sent (connect, DNS, TLS handshake, connect timeout) are
+    /// retried for every request and fail over to the backup host; request
+    /// timeouts and I/O or protocol errors after sending (reset, truncated or
+    /// malformed answer) are retried only when the template
+    /// [is idempotent](RequestTemplate::is_idempotent) — otherwise the error is
+    /// returned after that one attempt; the statuses 429, 500, 502 and 503 are
+    /// retried for every request (the server answered), waiting as long as
+    /// `Retry-After` says, capped by the policy's maximum delay, provided that fits
+    /// in the call's time budget (otherwise that response is returned at once).
+    /// Other statuses are never retried.
     ///
     /// **Idempotency:** a retried request resends the identical body bytes. A POST
-    /// may therefore reach WeChat Pay twice (e.g. when the response to the first
-    /// attempt was lost); the `out_request_no` in its body makes this safe — WeChat
-    /// Pay processes a given `out_request_no` only once and answers the replay with
-    /// the original result. Do not retry a creating call with a *new*
-    /// `out_request_no` on top of this.
+    /// may therefore reach WeChat Pay twice (after a 5xx, or, when marked
+    /// idempotent, when the answer to the first attempt was lost); the
+    /// `out_request_no` in its body makes this safe — WeChat Pay processes a given
+    /// `out_request_no` only once and answers the replay with the original result.
+    /// Do not retry a creating call with a *new* `out_request_no` on top of this.
     ///
     /// Returns `Ok` for any status (including a retryable status left after the last
     /// attempt) and `Err` only when no response could be obtained; the error carries
@@ -553,14 +585,28 @@ impl Transport {
                 )
                 .instrument(attempt_span)
                 .await;
+            let verdict = Verdict::of(&outcome, template.is_idempotent());
+            if let Verdict::NotResent { reason } = verdict {
+                tracing::info!(
+                    attempt,
+                    reason,
+                    "not retrying: the request may have reached the server and is not \
+                     marked idempotent"
+                );
+            }
             if let Verdict::Retry {
                 failover,
                 after,
                 reason,
-            } = Verdict::of(&outcome)
+            } = verdict
                 && attempt < inner.retry.max_attempts()
             {
-                let delay = after.unwrap_or_else(|| inner.retry.delay(attempt, inner.rng.next()));
+                // A server's Retry-After never makes the client wait longer than the
+                // policy's maximum delay.
+                let delay = match after {
+                    Some(after) => after.min(inner.retry.max_delay()),
+                    None => inner.retry.delay(attempt, inner.rng.next()),
+                };
                 let elapsed = inner.clock.now().saturating_duration_since(start);
                 if elapsed.saturating_add(delay) < inner.retry.max_elapsed() {
                     if failover && inner.backup.is_some() {
@@ -653,11 +699,19 @@ impl Transport {
 /// `HeaderMap` names are lowercase, so this matches `Request-ID` in any case.
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
-/// The `Request-ID` header.
+/// The longest `Request-ID` kept (bytes); a longer one is dropped. WeChat Pay's
+/// are well under 64 bytes.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The `Request-ID` header, when it is at most [`MAX_REQUEST_ID_LEN`] bytes of
+/// visible ASCII (it comes from an unverified answer and ends up in logs and
+/// error messages).
 fn request_id_of(headers: &HeaderMap) -> Option<String> {
     headers
         .get(&REQUEST_ID)
+        .filter(|v| v.len() <= MAX_REQUEST_ID_LEN)
         .and_then(|v| v.to_str().ok())
+        .filter(|v| v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
 }
 

@@ -269,7 +269,9 @@ async fn retry_after_is_honoured() {
         .mount(&server)
         .await;
     let clock = FakeClock::new();
-    let policy = fast_policy().with_base_delay(Duration::from_millis(1));
+    let policy = fast_policy()
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_secs(10));
     let transport = builder(&server.uri(), &clock)
         .retry_policy(policy)
         .build()
@@ -293,7 +295,9 @@ async fn retry_after_beyond_the_time_budget_returns_the_429() {
         .mount(&server)
         .await;
     let clock = FakeClock::new();
-    let policy = fast_policy().with_max_elapsed(Duration::from_secs(60));
+    let policy = fast_policy()
+        .with_max_delay(Duration::from_secs(300))
+        .with_max_elapsed(Duration::from_secs(60));
     let transport = builder(&server.uri(), &clock)
         .retry_policy(policy)
         .build()
@@ -307,6 +311,331 @@ async fn retry_after_beyond_the_time_budget_returns_the_429() {
     assert_eq!(response.status(), 429);
     assert_eq!(received(&server).await, 1);
     assert!(clock.sleeps().is_empty(), "never waits past the budget");
+}
+
+#[tokio::test]
+async fn retry_after_is_capped_by_the_maximum_delay() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "86400"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let clock = FakeClock::new();
+    let policy = fast_policy().with_max_delay(Duration::from_secs(5));
+    let transport = builder(&server.uri(), &clock)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+
+    let response = transport
+        .execute(&get("/x"), &CountingSigner::default())
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(5)],
+        "a day-long Retry-After waits the configured 5 s at most"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_retry_after_is_ignored() {
+    let server = MockServer::start().await;
+    let long = format!("{}7", "0".repeat(coupon_http::MAX_RETRY_AFTER_LEN));
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", long.as_str()))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let clock = FakeClock::new();
+    let policy = fast_policy()
+        .with_base_delay(Duration::from_millis(300))
+        .with_max_delay(Duration::from_secs(10));
+    let transport = builder(&server.uri(), &clock)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+
+    transport
+        .execute(&get("/x"), &CountingSigner::default())
+        .await
+        .unwrap();
+
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(300)], "backoff");
+}
+
+#[tokio::test]
+async fn an_oversized_or_binary_request_id_is_dropped() {
+    for value in [
+        "A".repeat(coupon_http::MAX_REQUEST_ID_LEN + 1),
+        "a b".to_owned(),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).insert_header("Request-ID", value.as_str()))
+            .mount(&server)
+            .await;
+        let clock = FakeClock::new();
+        let transport = builder(&server.uri(), &clock).build().unwrap();
+        let response = transport
+            .execute(&get("/x"), &CountingSigner::default())
+            .await
+            .unwrap();
+        assert_eq!(response.request_id(), None, "{value:?}");
+    }
+}
+
+// ------------------------------------------------- what is (not) resent
+
+/// A raw HTTP/1.1 server on loopback: connection *i* reads one request (head and
+/// `Content-Length` body), answers `answers[i]` (the last one for every later
+/// connection) byte for byte and closes. Returns the base URL and the number of
+/// requests it read.
+async fn raw_server(answers: Vec<&'static [u8]>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let count = requests.clone();
+    tokio::spawn(async move {
+        let mut index = 0;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let answer = answers[index.min(answers.len() - 1)];
+            index += 1;
+            let count = count.clone();
+            tokio::spawn(async move {
+                if read_request(&mut socket).await {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    let _ = socket.write_all(answer).await;
+                    let _ = socket.shutdown().await;
+                }
+            });
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), requests)
+}
+
+/// Reads a request head and its `Content-Length` body. `false` when the peer
+/// closed first.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> bool {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match socket.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => return false,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    socket.read_exact(&mut body).await.is_ok()
+}
+
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+
+/// Answers that break HTTP after the request was received.
+const PROTOCOL_ERRORS: [(&str, &[u8]); 4] = [
+    (
+        "malformed status line",
+        b"HTTP/1.1 2OO OK\r\ncontent-length: 2\r\n\r\n{}",
+    ),
+    (
+        "conflicting Content-Length",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 5\r\n\r\n{}",
+    ),
+    (
+        "truncated body",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"a\"",
+    ),
+    ("closed without an answer", b""),
+];
+
+fn post() -> RequestTemplate {
+    RequestTemplate::new(Method::POST, "/v3/create", "/v3/create")
+        .with_header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )
+        .with_body(r#"{"amount":1}"#)
+}
+
+#[test]
+fn idempotency_defaults_to_the_method() {
+    assert!(get("/x").is_idempotent());
+    assert!(!post().is_idempotent());
+    let patch = RequestTemplate::new(Method::PATCH, "/x", "/x");
+    assert!(!patch.is_idempotent());
+    assert!(patch.idempotent(true).is_idempotent());
+    assert!(!get("/x").idempotent(false).is_idempotent());
+}
+
+#[tokio::test]
+async fn a_protocol_error_after_sending_a_post_is_returned_after_one_attempt() {
+    for (what, answer) in PROTOCOL_ERRORS {
+        let (url, requests) = raw_server(vec![answer, OK]).await;
+        let clock = FakeClock::new();
+        let transport = builder(&url, &clock).build().unwrap();
+        let signer = CountingSigner::default();
+
+        let err = transport.execute(&post(), &signer).await.unwrap_err();
+
+        assert_eq!(err.kind(), ErrorKind::Io, "{what}: {err}");
+        assert!(err.may_have_reached_server(), "{what}");
+        assert_eq!(err.attempts(), 1, "{what}: not resent");
+        assert_eq!(signer.calls(), 1, "{what}");
+        assert_eq!(requests.load(Ordering::SeqCst), 1, "{what}");
+        assert!(clock.sleeps().is_empty(), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_protocol_error_on_a_get_is_retried() {
+    for (what, answer) in PROTOCOL_ERRORS {
+        let (url, requests) = raw_server(vec![answer, OK]).await;
+        let clock = FakeClock::new();
+        let transport = builder(&url, &clock).build().unwrap();
+
+        let response = transport
+            .execute(&get("/x"), &CountingSigner::default())
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+
+        assert_eq!(response.status(), 200, "{what}");
+        assert_eq!(response.attempts(), 2, "{what}");
+        assert_eq!(requests.load(Ordering::SeqCst), 2, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_marked_idempotent_is_retried_after_a_protocol_error() {
+    for (what, answer) in PROTOCOL_ERRORS {
+        let (url, requests) = raw_server(vec![answer, OK]).await;
+        let clock = FakeClock::new();
+        let transport = builder(&url, &clock).build().unwrap();
+
+        let response = transport
+            .execute(&post().idempotent(true), &CountingSigner::default())
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+
+        assert_eq!(response.attempts(), 2, "{what}");
+        assert_eq!(requests.load(Ordering::SeqCst), 2, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_post_is_retried_and_fails_over() {
+    let (backup, requests) = raw_server(vec![OK]).await;
+    let clock = FakeClock::new();
+    let transport = builder(&closed_port_url().await, &clock)
+        .backup_base_url(backup)
+        .build()
+        .unwrap();
+
+    let response = transport
+        .execute(&post(), &CountingSigner::default())
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.endpoint(), Endpoint::Backup);
+    assert_eq!(response.attempts(), 2);
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "only the backup got it");
+}
+
+#[tokio::test]
+async fn a_refused_post_without_backup_is_retried_on_the_primary() {
+    let clock = FakeClock::new();
+    let signer = CountingSigner::default();
+    let transport = builder(&closed_port_url().await, &clock).build().unwrap();
+
+    let err = transport.execute(&post(), &signer).await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    assert!(!err.may_have_reached_server());
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(signer.calls(), 3);
+}
+
+/// Paused tokio time: the hanging primary can only end by the request timeout.
+#[tokio::test(start_paused = true)]
+async fn a_post_that_timed_out_is_neither_resent_nor_failed_over() {
+    let connector = ScriptedPrimary::new(None);
+    let transport = scripted(&connector)
+        .request_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+
+    let err = transport
+        .execute(&post(), &CountingSigner::default())
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutPhase::Request));
+    assert!(err.may_have_reached_server());
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(connector.uris(), vec!["https://primary.test/v3/create"]);
+
+    // The same call marked idempotent fails over.
+    let response = transport
+        .execute(&post().idempotent(true), &CountingSigner::default())
+        .await
+        .unwrap();
+    assert_eq!(response.endpoint(), Endpoint::Backup);
+}
+
+#[tokio::test]
+async fn a_post_after_a_connect_timeout_fails_over() {
+    let connector = ScriptedPrimary::new(Some(Error::connect_timeout));
+    let transport = scripted(&connector).build().unwrap();
+
+    let response = transport
+        .execute(&post(), &CountingSigner::default())
+        .await
+        .unwrap();
+
+    assert_eq!(response.endpoint(), Endpoint::Backup);
+    assert_eq!(
+        connector.uris(),
+        vec![
+            "https://primary.test/v3/create",
+            "https://backup.test/v3/create"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_post_after_a_5xx_is_resent() {
+    let (url, requests) = raw_server(vec![
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        OK,
+    ])
+    .await;
+    let clock = FakeClock::new();
+    let transport = builder(&url, &clock).build().unwrap();
+
+    let response = transport
+        .execute(&post(), &CountingSigner::default())
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(requests.load(Ordering::SeqCst), 2, "the server answered");
 }
 
 // ------------------------------------------------------------------ limits

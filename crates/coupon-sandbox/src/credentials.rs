@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rand_core::{OsRng, RngCore};
@@ -11,6 +10,7 @@ use wxpay_sign::{ApiV3Key, PrivateKey, PublicKey};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::keysdir;
 
 /// Brand private key file name in a keys directory.
 pub const BRAND_PRIVATE_KEY_FILE: &str = "brand_private_key.pem";
@@ -178,45 +178,51 @@ impl Credentials {
         )
     }
 
-    /// Writes the keys directory `dir` (created if missing):
+    /// Writes the keys directory `dir`:
     /// `brand_private_key.pem`, `mch_private_key.pem` and
-    /// `sandbox_wxpay_private_key.pem` (mode 0600), `wxpay_public_key.pem`, and
+    /// `sandbox_wxpay_private_key.pem` (mode 0600), `wxpay_public_key.pem` (0644), and
     /// `wxpay.env` (mode 0600) with one shell-safe `WXPAY_…=value` line per
     /// variable — `WXPAY_BASE_URL` (= `base_url`), `WXPAY_BRAND_ID`, `WXPAY_BRAND_SERIAL_NO`,
     /// `WXPAY_BRAND_PRIVATE_KEY`, `WXPAY_MCHID`, `WXPAY_MCH_SERIAL_NO`,
     /// `WXPAY_MCH_PRIVATE_KEY`, `WXPAY_PUBLIC_KEY_ID`, `WXPAY_PUBLIC_KEY`,
     /// `WXPAY_APIV3_KEY` — with absolute PEM paths, so `set -a; . DIR/wxpay.env`
     /// configures the CLI against that sandbox.
+    ///
+    /// The filesystem is not trusted:
+    /// - `dir` is created with mode 0700 when missing; an existing `dir` is used
+    ///   only when it is a real directory (not a symbolic link) owned by the
+    ///   current user and not writable by group or others;
+    /// - key files are created with create-new semantics (`O_CREAT | O_EXCL`,
+    ///   which never follows a link) and are never overwritten: an existing key
+    ///   file is accepted only when it already holds exactly these keys (a sandbox
+    ///   restarted on the credentials it loaded from `dir`), is a regular file of
+    ///   the current user and is no more permissive than its mode above;
+    /// - `wxpay.env` (whose base URL changes on every start) is written to a new
+    ///   file and renamed over the old one.
+    ///
+    /// Anything else fails with [`Error::KeysDir`] saying what to do (use a new
+    /// path, or a private directory such as one made by `mktemp -d`).
     pub fn write_keys_dir(&self, dir: &Path, base_url: &str) -> Result<()> {
-        fs::create_dir_all(dir).map_err(|source| Error::KeysDir {
-            action: "create",
-            path: dir.to_owned(),
-            source,
-        })?;
-        let dir = fs::canonicalize(dir).map_err(|source| Error::KeysDir {
-            action: "resolve",
-            path: dir.to_owned(),
-            source,
-        })?;
+        let dir = keysdir::prepare_dir(dir)?;
         let brand = dir.join(BRAND_PRIVATE_KEY_FILE);
         let mch = dir.join(MCH_PRIVATE_KEY_FILE);
         let public = dir.join(WXPAY_PUBLIC_KEY_FILE);
         let own = dir.join(SANDBOX_WXPAY_PRIVATE_KEY_FILE);
-        write_file(
+        keysdir::write_new_or_same(
             &brand,
             self.brand_private_key.to_pkcs8_pem().as_bytes(),
-            true,
+            0o600,
         )?;
-        write_file(&mch, self.mch_private_key.to_pkcs8_pem().as_bytes(), true)?;
-        write_file(
+        keysdir::write_new_or_same(&mch, self.mch_private_key.to_pkcs8_pem().as_bytes(), 0o600)?;
+        keysdir::write_new_or_same(
             &own,
             self.wechatpay_private_key.to_pkcs8_pem().as_bytes(),
-            true,
+            0o600,
         )?;
-        write_file(
+        keysdir::write_new_or_same(
             &public,
             self.wechatpay_public_key.to_spki_pem().as_bytes(),
-            false,
+            0o644,
         )?;
 
         let mut env = Zeroizing::new(String::new());
@@ -244,23 +250,21 @@ impl Credentials {
             env.push_str(&shell_quote(&value));
             env.push('\n');
         }
-        write_file(&dir.join(ENV_FILE), env.as_bytes(), true)
+        keysdir::replace_file(&dir, ENV_FILE, env.as_bytes(), 0o600)
     }
 
     /// Reads a keys directory written by [`Credentials::write_keys_dir`]: the
     /// ids and the APIv3 key from `wxpay.env`, the keys from the PEM files
     /// next to it (the sandbox's own signing key from
     /// `sandbox_wxpay_private_key.pem`).
+    ///
+    /// Like writing, reading does not trust the filesystem: `dir` must be a real
+    /// directory of the current user, not writable by group or others; files are
+    /// opened without following links, must be regular files, and are read up to
+    /// [`MAX_KEYS_FILE_BYTES`](crate::MAX_KEYS_FILE_BYTES) (a larger one is an error).
     pub fn load_keys_dir(dir: &Path) -> Result<Self> {
-        let env_path = dir.join(ENV_FILE);
-        let text =
-            Zeroizing::new(
-                fs::read_to_string(&env_path).map_err(|source| Error::KeysDir {
-                    action: "read",
-                    path: env_path.clone(),
-                    source,
-                })?,
-            );
+        keysdir::check_existing_dir(dir)?;
+        let text = keysdir::read_bounded_text(&dir.join(ENV_FILE))?;
         let vars = parse_env(&text);
         let invalid = |reason: String| Error::InvalidKeysDir {
             path: dir.to_owned(),
@@ -283,8 +287,8 @@ impl Credentials {
         };
         let apiv3 = Zeroizing::new(get("WXPAY_APIV3_KEY")?);
         let key = |file: &str| -> Result<PrivateKey> {
-            let path = dir.join(file);
-            PrivateKey::from_pem_file(&path).map_err(|e| invalid(format!("{file}: {e}")))
+            let pem = keysdir::read_bounded_text(&dir.join(file))?;
+            PrivateKey::from_pem(&pem).map_err(|e| invalid(format!("{file}: {e}")))
         };
         let creds = Self::from_parts(
             ids,
@@ -297,12 +301,18 @@ impl Credentials {
         Ok(creds)
     }
 
-    /// [`Credentials::load_keys_dir`] when `dir/wxpay.env` exists, `None` otherwise.
+    /// [`Credentials::load_keys_dir`] when `dir/wxpay.env` exists (as anything: a
+    /// link or a non-file there is refused by the load, not skipped), `None`
+    /// otherwise.
     pub fn load_keys_dir_if_present(dir: &Path) -> Result<Option<Self>> {
-        if dir.join(ENV_FILE).is_file() {
-            Self::load_keys_dir(dir).map(Some)
-        } else {
-            Ok(None)
+        match fs::symlink_metadata(dir.join(ENV_FILE)) {
+            Ok(_) => Self::load_keys_dir(dir).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::KeysDir {
+                action: "read",
+                path: dir.join(ENV_FILE),
+                source,
+            }),
         }
     }
 }
@@ -313,35 +323,6 @@ struct Ids {
     mchid: String,
     mch_serial_no: String,
     wechatpay_public_key_id: String,
-}
-
-fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<()> {
-    let err = |source| Error::KeysDir {
-        action: "write",
-        path: path.to_owned(),
-        source,
-    };
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-        let mode = if private { 0o600 } else { 0o644 };
-        options.mode(mode);
-        let mut file = options.open(path).map_err(err)?;
-        // `mode` applies only on creation: tighten an existing file too.
-        file.set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(err)?;
-        file.write_all(contents).map_err(err)?;
-        file.sync_all().map_err(err)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = private;
-        let mut file = options.open(path).map_err(err)?;
-        file.write_all(contents).map_err(err)?;
-        file.sync_all().map_err(err)
-    }
 }
 
 /// Quotes `value` for a POSIX shell: unchanged when it only holds safe

@@ -36,7 +36,25 @@
 //! - injects [faults](Fault) on demand and POSTs encrypted, signed
 //!   `PRODUCT_COUPON.SEND` [webhooks](Sandbox::send_webhook).
 //!
-//! It binds loopback addresses only and never talks to anything else.
+//! It binds loopback addresses only and never talks to anything else, and it
+//! does not trust its peers:
+//! - a request's head is authenticated (path prefix, `Authorization` scheme,
+//!   identity, certificate serial, timestamp window) **before** any body byte is
+//!   read; the signature, which covers the body, is checked once the body is in;
+//! - bodies are limited to [`DEFAULT_MAX_BODY_BYTES`] (1 MiB; a larger declared
+//!   `Content-Length` is refused unread) and must arrive within
+//!   [`DEFAULT_BODY_READ_TIMEOUT`] (30 s);
+//! - a request head must arrive within [`DEFAULT_HEADER_READ_TIMEOUT`] (30 s), a
+//!   connection without traffic and without a request in progress is closed
+//!   after [`DEFAULT_IDLE_TIMEOUT`] (60 s), and at most
+//!   [`DEFAULT_MAX_CONNECTIONS`] (256) connections are served at once — one
+//!   over the cap is closed as soon as it is accepted. All are
+//!   [`SandboxBuilder`] options;
+//! - a webhook receiver's answer is read up to [`MAX_WEBHOOK_ANSWER_BYTES`]
+//!   within [`SEND_TIMEOUT`];
+//! - the keys directory is written and read without following links, only in
+//!   a private directory of the current user, never overwriting a key file
+//!   (see [`Credentials::write_keys_dir`]).
 //!
 //! # Example
 //! ```
@@ -90,6 +108,7 @@ mod api;
 mod credentials;
 mod error;
 mod fault;
+mod keysdir;
 mod paging;
 mod respond;
 mod schema;
@@ -100,6 +119,7 @@ mod webhook;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use coupon_model::product_coupon::ProductCoupon;
 use coupon_model::stock::Stock;
@@ -117,13 +137,19 @@ pub use credentials::{
 };
 pub use error::{Error, Result};
 pub use fault::Fault;
+pub use keysdir::MAX_KEYS_FILE_BYTES;
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use webhook::{
-    EVENT_TYPE_SEND, ORIGINAL_TYPE, SEND_TIMEOUT, SIGNATURE_TYPE, WebhookOptions, build_webhook,
-    post_webhook, send_event_for,
+    EVENT_TYPE_SEND, MAX_WEBHOOK_ANSWER_BYTES, ORIGINAL_TYPE, SEND_TIMEOUT, SIGNATURE_TYPE,
+    WebhookOptions, build_webhook, post_webhook, send_event_for,
 };
 
 use crate::server::{Shared, lock};
+
+pub use server::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS,
+};
 
 /// The `Wechatpay-Serial` the sandbox sends under [`Fault::WrongSerial`].
 pub const WRONG_SERIAL: &str = server::WRONG_SERIAL;
@@ -150,12 +176,14 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
-/// Configures a [`Sandbox`]: listen address, credentials, clock.
+/// Configures a [`Sandbox`]: listen address, credentials, clock, and the
+/// server's bounds (timeouts, connection cap, body size).
 #[derive(Debug)]
 pub struct SandboxBuilder {
     listen: SocketAddr,
     credentials: Option<Credentials>,
     clock: Option<Arc<dyn Clock>>,
+    limits: server::Limits,
 }
 
 impl Default for SandboxBuilder {
@@ -164,6 +192,7 @@ impl Default for SandboxBuilder {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             credentials: None,
             clock: None,
+            limits: server::Limits::default(),
         }
     }
 }
@@ -187,6 +216,47 @@ impl SandboxBuilder {
     /// (default: the system clock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// How long a client has to send a request's head (request line and
+    /// headers) once the server waits for one, HTTP/1 (default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`], 30 s). The connection is closed when it
+    /// runs out.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long the body of an authenticated request has to arrive in full
+    /// (default [`DEFAULT_BODY_READ_TIMEOUT`], 30 s); a late body gets
+    /// `400 PARAM_ERROR`.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may go without a byte in either direction while no
+    /// request is in progress before it is closed (default
+    /// [`DEFAULT_IDLE_TIMEOUT`], 60 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default
+    /// [`DEFAULT_MAX_CONNECTIONS`], 256; at least 1). A connection over the cap
+    /// is closed as soon as it is accepted, never queued.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max.max(1);
+        self
+    }
+
+    /// The largest request body read (default [`DEFAULT_MAX_BODY_BYTES`],
+    /// 1 MiB). A larger declared `Content-Length` is refused before reading; a
+    /// longer body stops being read at the limit. Either way `400 PARAM_ERROR`.
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.limits.max_body_bytes = max;
         self
     }
 
@@ -214,7 +284,7 @@ impl SandboxBuilder {
             source,
         })?;
         let prefix = credentials::random_hex::<6>()?;
-        let shared = Arc::new(Shared::new(creds, clock, store, prefix));
+        let shared = Arc::new(Shared::new(creds, clock, store, prefix, self.limits));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(server::accept_loop(listener, shared.clone(), shutdown_rx));
         tracing::info!(%addr, "sandbox: listening");
@@ -286,6 +356,16 @@ impl Sandbox {
     /// How many fault uses are still queued.
     pub fn pending_faults(&self) -> u64 {
         lock(&self.shared.faults).pending()
+    }
+
+    /// How many connections are open now (at most the builder's
+    /// [`max_connections`](SandboxBuilder::max_connections)).
+    pub fn open_connections(&self) -> usize {
+        let limits = &self.shared.limits;
+        limits
+            .max_connections
+            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS)
+            .saturating_sub(self.shared.connections.available_permits())
     }
 
     /// How many HTTP requests reached the sandbox so far (all paths, all outcomes).

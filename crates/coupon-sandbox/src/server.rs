@@ -2,25 +2,30 @@
 //! routing, signing) and connection dropping.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, RETRY_AFTER};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, RETRY_AFTER};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use percent_encoding::percent_decode_str;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use wxpay_sign::{
     Clock, ParsedAuthorization, PublicKey, ResponseSigner, Scheme, SignableRequest,
     TIMESTAMP_WINDOW_SECS, WECHATPAY_NONCE, WECHATPAY_SERIAL, WECHATPAY_SIGNATURE,
@@ -33,8 +38,41 @@ use crate::fault::{Fault, FaultQueue};
 use crate::paging::Query;
 use crate::respond::ApiError;
 
-/// Largest request body accepted (1 MiB).
-const MAX_BODY: usize = 1 << 20;
+/// Default largest request body accepted: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Default time a client has to send a request's head (request line and
+/// headers) once the server waits for one: 30 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time an authenticated request's body has to arrive in full: 30 s.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a connection may stay without traffic and without a request
+/// in progress before the server closes it: 60 s.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default number of connections served at once: 256. Connections over the
+/// cap are closed as soon as they are accepted.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// The server's bounds (see the `SandboxBuilder` methods of the same names).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub header_read_timeout: Duration,
+    pub body_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_connections: usize,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
 /// How far in the past [`Fault::StaleTimestamp`] dates a response.
 pub(crate) const STALE_BY_SECS: i64 = 600;
 /// The `Wechatpay-Serial` sent under [`Fault::WrongSerial`].
@@ -58,6 +96,9 @@ pub(crate) struct Shared {
     pub faults: Mutex<FaultQueue>,
     pub requests_seen: AtomicU64,
     pub request_id_prefix: String,
+    pub limits: Limits,
+    /// One permit per open connection (at most `limits.max_connections`).
+    pub connections: Arc<Semaphore>,
 }
 
 /// Locks a mutex, recovering the data if a holder panicked (the sandbox's
@@ -69,7 +110,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 type Body = Full<Bytes>;
 
 /// Accepts connections until `shutdown` flips, then lets open connections
-/// finish gracefully (bounded).
+/// finish gracefully (bounded). A connection over the cap is closed at once.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
@@ -79,9 +120,19 @@ pub(crate) async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    conns.spawn(serve_connection(stream, shared.clone(), shutdown.clone()));
-                }
+                Ok((stream, _peer)) => match shared.connections.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        conns.spawn(serve_connection(stream, shared.clone(), shutdown.clone(), permit));
+                    }
+                    Err(_) => {
+                        // Not queued: the client sees the connection closed.
+                        tracing::debug!(
+                            max_connections = shared.limits.max_connections,
+                            "sandbox: connection cap reached; closing a new connection"
+                        );
+                        drop(stream);
+                    }
+                },
                 Err(e) => {
                     tracing::warn!(error = %e, "sandbox: accept failed");
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -101,20 +152,156 @@ pub(crate) async fn accept_loop(
     }
 }
 
+/// When a connection last moved a byte, and how many of its requests are in
+/// progress (a request being handled is not idleness).
+struct Activity {
+    epoch: Instant,
+    last_ms: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            epoch: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn last(&self) -> Instant {
+        self.epoch + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+    }
+
+    fn busy(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// Counts a request as in progress while alive.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn new(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(activity)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.touch();
+    }
+}
+
+/// The socket, recording every byte moved in its [`Activity`].
+struct TrackedIo<T> {
+    inner: T,
+    activity: Arc<Activity>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for TrackedIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let result = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if matches!(result, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.touch();
+        }
+        result
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for TrackedIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        result
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
 async fn serve_connection(
     stream: TcpStream,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
+    let limits = shared.limits;
+    let activity = Arc::new(Activity::new());
     let drop_signal = Arc::new(Notify::new());
     let service = {
         let drop_signal = drop_signal.clone();
-        service_fn(move |req| handle(shared.clone(), drop_signal.clone(), req))
+        let activity = activity.clone();
+        service_fn(move |req| {
+            let in_flight = InFlight::new(activity.clone());
+            let answer = handle(shared.clone(), drop_signal.clone(), req);
+            async move {
+                let answer = answer.await;
+                drop(in_flight);
+                answer
+            }
+        })
     };
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1: the request head must arrive within the header read timeout
+    // (hyper closes the connection otherwise). Both protocols: the idle timer
+    // below.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let io = TrackedIo {
+        inner: stream,
+        activity: activity.clone(),
+    };
+    let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
+    let idle = tokio::time::sleep(limits.idle_timeout);
+    tokio::pin!(idle);
     let mut shutting_down = *shutdown.borrow();
     if shutting_down {
         conn.as_mut().graceful_shutdown();
@@ -133,6 +320,16 @@ async fn serve_connection(
             _ = shutdown.changed(), if !shutting_down => {
                 shutting_down = true;
                 conn.as_mut().graceful_shutdown();
+            }
+            () = &mut idle => {
+                let now = Instant::now();
+                let deadline = activity.last() + limits.idle_timeout;
+                if !activity.busy() && now >= deadline {
+                    tracing::debug!("sandbox: closing an idle connection");
+                    break;
+                }
+                let next = if activity.busy() { now + limits.idle_timeout } else { deadline };
+                idle.as_mut().reset(next);
             }
         }
     }
@@ -153,28 +350,9 @@ async fn handle(
     let request_id = format!("{}{seq:012X}", shared.request_id_prefix);
     let fault = lock(&shared.faults).take();
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            let err = ApiError::param(
-                "/",
-                "body",
-                format!(
-                    "请求体读取失败 (cannot read the request body: {e}; bodies are limited to {MAX_BODY} bytes)"
-                ),
-            );
-            return Ok(finish(
-                &shared,
-                err.status,
-                err.to_json(),
-                None,
-                &request_id,
-                false,
-            ));
-        }
-    };
     tracing::debug!(method = %parts.method, path = %parts.uri.path(), request_id, ?fault, "sandbox: request");
 
+    // Faults that replace the handling answer without looking at the body.
     if let Some(f) = fault.filter(|f| f.is_before_handling()) {
         let (err, retry_after) = match f {
             Fault::RateLimited => (ApiError::rate_limited(), true),
@@ -190,8 +368,16 @@ async fn handle(
             retry_after,
         ));
     }
-
-    let (mut status, mut bytes) = match dispatch(&shared, &parts, &body) {
+    // Everything the head can prove comes before a single body byte is read:
+    // an unauthenticated peer cannot make the sandbox buffer a body.
+    let outcome = match preauthenticate(&shared, &parts) {
+        Ok(pre) => match read_body(&shared.limits, &parts, body).await {
+            Ok(body) => dispatch(&shared, &parts, &body, &pre),
+            Err(err) => Err(err),
+        },
+        Err(err) => Err(err),
+    };
+    let (mut status, mut bytes) = match outcome {
         Ok(bytes) => (StatusCode::OK, bytes),
         Err(e) => (e.status, e.to_json()),
     };
@@ -206,6 +392,50 @@ async fn handle(
         _ => {}
     }
     Ok(finish(&shared, status, bytes, fault, &request_id, false))
+}
+
+/// Reads the body of an authenticated request: refused at once when its
+/// declared length is over the limit, and cut off at the limit or when it has
+/// not arrived in full within the body read timeout.
+async fn read_body(limits: &Limits, parts: &Parts, body: Incoming) -> Result<Bytes, ApiError> {
+    let max = limits.max_body_bytes;
+    let too_large = |what: String| {
+        ApiError::param(
+            "/",
+            "body",
+            format!("请求体过大 (the request body {what}; bodies are limited to {max} bytes)"),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(declared) = declared.filter(|&n| n > max as u64) {
+        return Err(too_large(format!("declares {declared} bytes")));
+    }
+    let timeout = limits.body_read_timeout;
+    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(too_large("is longer".to_owned()))
+        }
+        Ok(Err(e)) => Err(ApiError::param(
+            "/",
+            "body",
+            format!(
+                "请求体读取失败 (cannot read the request body: {e}; bodies are limited to {max} bytes)"
+            ),
+        )),
+        Err(_) => Err(ApiError::param(
+            "/",
+            "body",
+            format!(
+                "请求体读取超时 (the request body did not arrive within {} s)",
+                timeout.as_secs()
+            ),
+        )),
+    }
 }
 
 /// Signs `body` (applying signature faults) and builds the response.
@@ -340,8 +570,16 @@ fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     Err(unknown())
 }
 
-/// Authenticates, routes and runs one request.
-fn dispatch(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// What [`preauthenticate`] established from the headers alone.
+pub(crate) struct Preauthenticated {
+    scheme: Scheme,
+    auth: ParsedAuthorization,
+}
+
+/// Checks what the request's head can prove, before its body is read: a path
+/// the sandbox serves a scheme on, and an `Authorization` of that scheme with the
+/// right identity, certificate serial and a timestamp within ±300 s.
+fn preauthenticate(shared: &Shared, parts: &Parts) -> Result<Preauthenticated, ApiError> {
     let path = parts.uri.path();
     let scheme = if path.starts_with("/brand/") {
         Scheme::Brand
@@ -352,7 +590,20 @@ fn dispatch(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Vec<u8>, ApiE
             "the sandbox only serves /brand/… and /v3/… paths, not {path}"
         )));
     };
-    authenticate(shared, parts, body, scheme)?;
+    let auth = authenticate_headers(shared, parts, scheme)?;
+    Ok(Preauthenticated { scheme, auth })
+}
+
+/// Authenticates (signature over the body), routes and runs one request whose
+/// head passed [`preauthenticate`].
+fn dispatch(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    pre: &Preauthenticated,
+) -> Result<Vec<u8>, ApiError> {
+    let path = parts.uri.path();
+    authenticate(shared, parts, body, pre)?;
     check_media_types(parts, body)?;
     let route = route(&parts.method, path)?;
     let query = Query::parse(parts.uri.query())?;
@@ -404,20 +655,15 @@ fn check_media_types(parts: &Parts, body: &[u8]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Verifies `Authorization` (scheme for the path prefix, identity, serial,
-/// timestamp window, signature over the raw path-and-query and body) and,
-/// on brand paths, `Wechatpay-Serial`.
-fn authenticate(
+/// The header part of authentication: `Authorization` parses, has the scheme
+/// for the path prefix, the right identity and certificate serial, and a
+/// timestamp within the window.
+fn authenticate_headers(
     shared: &Shared,
     parts: &Parts,
-    body: &[u8],
     expected: Scheme,
-) -> Result<(), ApiError> {
+) -> Result<ParsedAuthorization, ApiError> {
     let creds = &shared.creds;
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
     let header = parts
         .headers
         .get(AUTHORIZATION)
@@ -447,19 +693,9 @@ fn authenticate(
             auth.scheme().as_str()
         )));
     }
-    let (who, id, serial, key) = match expected {
-        Scheme::Brand => (
-            "brand_id",
-            &creds.brand_id,
-            &creds.brand_serial_no,
-            &shared.brand_public_key,
-        ),
-        Scheme::Merchant => (
-            "mchid",
-            &creds.mchid,
-            &creds.mch_serial_no,
-            &shared.mch_public_key,
-        ),
+    let (who, id, serial) = match expected {
+        Scheme::Brand => ("brand_id", &creds.brand_id, &creds.brand_serial_no),
+        Scheme::Merchant => ("mchid", &creds.mchid, &creds.mch_serial_no),
     };
     if auth.id() != id {
         return Err(ApiError::sign_error(format!(
@@ -482,8 +718,30 @@ fn authenticate(
             now.abs_diff(auth.timestamp())
         )));
     }
+    Ok(auth)
+}
+
+/// The rest of authentication, once the body is read: the signature over the
+/// raw method, path-and-query, timestamp, nonce and body, then, on brand paths,
+/// `Wechatpay-Serial`.
+fn authenticate(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    pre: &Preauthenticated,
+) -> Result<(), ApiError> {
+    let creds = &shared.creds;
+    let (expected, auth) = (pre.scheme, &pre.auth);
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    let (who, key) = match expected {
+        Scheme::Brand => ("brand_id", &shared.brand_public_key),
+        Scheme::Merchant => ("mchid", &shared.mch_public_key),
+    };
     let request = SignableRequest::new(parts.method.as_str(), path_and_query, body);
-    if verify_request(key, &auth, &request).is_err() {
+    if verify_request(key, auth, &request).is_err() {
         return Err(ApiError::sign_error(format!(
             "签名验证失败 (the signature does not verify over \"{}\\n{}\\n{}\\n{}\\n<{} body bytes>\\n\": sign the exact method, path-and-query and body bytes you send, with the {who}'s API private key)",
             parts.method,
@@ -518,6 +776,7 @@ impl Shared {
         clock: Arc<dyn Clock>,
         store: Store,
         request_id_prefix: String,
+        limits: Limits,
     ) -> Self {
         Self {
             signer: ResponseSigner::new(
@@ -532,6 +791,10 @@ impl Shared {
             faults: Mutex::new(FaultQueue::default()),
             requests_seen: AtomicU64::new(0),
             request_id_prefix,
+            connections: Arc::new(Semaphore::new(
+                limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            )),
+            limits,
         }
     }
 }

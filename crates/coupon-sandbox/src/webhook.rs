@@ -30,6 +30,12 @@ pub const ORIGINAL_TYPE: &str = "product_coupon";
 pub const SIGNATURE_TYPE: &str = "WECHATPAY2-SHA256-RSA2048";
 /// How long [`crate::Sandbox::send_webhook`] waits for the receiver's answer.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How much of a webhook receiver's answer body is read (4 KiB): only its status
+/// matters, the rest is dropped with the connection.
+pub const MAX_WEBHOOK_ANSWER_BYTES: usize = 4 * 1024;
+/// The read buffer for a receiver's answer head (16 KiB): a longer status line
+/// and headers fail the send.
+const MAX_WEBHOOK_ANSWER_HEAD_BYTES: usize = 16 * 1024;
 
 /// How to spoil a webhook on purpose (default: a valid one).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -216,6 +222,11 @@ fn loopback_url(url: &str) -> Result<Uri> {
 
 /// POSTs `(headers, body)` to `url` (plain HTTP, loopback only) and returns
 /// the receiver's status.
+///
+/// The receiver is not trusted: the whole exchange is bounded by
+/// [`SEND_TIMEOUT`], its answer head by a 16 KiB read buffer, and at most
+/// [`MAX_WEBHOOK_ANSWER_BYTES`] of its answer body are read (then the
+/// connection is dropped); the body's content is never used.
 pub async fn post_webhook(url: &str, headers: HeaderMap, body: Vec<u8>) -> Result<StatusCode> {
     let uri = loopback_url(url)?;
     let transport = |reason: String| Error::WebhookTransport {
@@ -228,15 +239,26 @@ pub async fn post_webhook(url: &str, headers: HeaderMap, body: Vec<u8>) -> Resul
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| transport(e.to_string()))?;
     *request.headers_mut() = headers;
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let client = Client::builder(TokioExecutor::new())
+        .http1_max_buf_size(MAX_WEBHOOK_ANSWER_HEAD_BYTES)
+        .pool_max_idle_per_host(0)
+        .build_http::<Full<Bytes>>();
     let exchange = async {
         let response = client
             .request(request)
             .await
             .map_err(|e| transport(e.to_string()))?;
         let status = response.status();
-        // Read the answer so the connection closes cleanly; its content is not needed.
-        let _ = response.into_body().collect().await;
+        // Read a little of the answer so a well-behaved receiver's connection
+        // closes cleanly; stop at the bound, whatever the receiver sends.
+        let mut answer = response.into_body();
+        let mut read = 0usize;
+        while read <= MAX_WEBHOOK_ANSWER_BYTES {
+            match answer.frame().await {
+                Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
+                _ => break,
+            }
+        }
         Ok(status)
     };
     tokio::time::timeout(SEND_TIMEOUT, exchange)
