@@ -237,8 +237,29 @@ impl Missing {
     }
 }
 
+/// The largest key file read: 64 KiB (a 4096-bit PEM key is about 3 KiB).
+const MAX_KEY_FILE_BYTES: usize = 64 * 1024;
+
+/// The text of a PEM file of at most [`MAX_KEY_FILE_BYTES`], zeroized when dropped.
+fn read_pem(path: &Path, setting: &Setting) -> Result<Zeroizing<String>, CliError> {
+    let bytes = Zeroizing::new(crate::commands::read_file_bounded(
+        path,
+        setting.flag,
+        MAX_KEY_FILE_BYTES,
+    )?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        CliError::Config(format!(
+            "{} {} ({}) is not a PEM text file",
+            setting.flag,
+            path.display(),
+            setting.env
+        ))
+    })?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
 fn load_private_key(path: &Path, setting: &Setting, what: &str) -> Result<PrivateKey, CliError> {
-    PrivateKey::from_pem_file(path).map_err(|e| {
+    PrivateKey::from_pem(&read_pem(path, setting)?).map_err(|e| {
         CliError::Config(format!(
             "cannot load the {what} from {} ({} / {}): {e}",
             path.display(),
@@ -278,7 +299,7 @@ impl PublicKeyArgs {
 }
 
 fn load_public_key(path: &Path) -> Result<PublicKey, CliError> {
-    PublicKey::from_pem_file(path).map_err(|e| {
+    PublicKey::from_pem(&read_pem(path, &PUBLIC_KEY)?).map_err(|e| {
         CliError::Config(format!(
             "cannot load the WeChat Pay public key from {} ({} / {}): {e}",
             path.display(),

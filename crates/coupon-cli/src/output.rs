@@ -169,6 +169,12 @@ pub fn details(error: &CliError) -> Vec<String> {
                     "Request-ID: {}",
                     api.request_id.as_deref().unwrap_or("(none)")
                 ));
+                if !api.verified {
+                    lines.push(
+                        "verified: no — the answer was not signed by WeChat Pay; treat its text as unconfirmed"
+                            .to_owned(),
+                    );
+                }
             } else {
                 if let Some(id) = e.request_id() {
                     lines.push(format!("Request-ID: {id}"));
@@ -224,6 +230,7 @@ mod tests {
                 message: "page_size too big".into(),
                 detail: Some(detail),
                 request_id: Some("RID-1".into()),
+                verified: true,
             },
         )))
     }

@@ -90,10 +90,16 @@ impl Core {
             .map_err(map_transport)?;
         let request_id = response.request_id().map(str::to_owned);
         if !response.is_success() {
+            // Error answers are often unsigned; a signed one is marked verified.
+            let verified = self
+                .verifier
+                .verify_headers(response.headers(), response.body())
+                .is_ok();
             return Err(Error::Api(Box::new(ApiError::from_response(
                 response.status(),
                 response.body(),
                 request_id,
+                verified,
             ))));
         }
         // Fail closed: nothing of an unverified body reaches the caller.

@@ -61,7 +61,7 @@ pub use brand::{BrandClient, BrandClientBuilder};
 pub use error::{ApiError, Error, ErrorKind};
 pub use paginate::ItemStream;
 pub use partner::{PartnerClient, PartnerClientBuilder};
-pub use webhook::{ReceivedWebhook, WebhookHandler};
+pub use webhook::{Delivery, MemoryReplayGuard, ReceivedWebhook, ReplayGuard, WebhookHandler};
 
 pub use coupon_http;
 pub use coupon_model;

@@ -172,6 +172,47 @@ async fn an_error_status_maps_to_an_api_error_with_code_detail_and_request_id() 
 }
 
 #[tokio::test]
+async fn an_unsigned_error_answer_is_marked_unverified_escaped_and_bounded() {
+    // The Signed responder signs error answers too: those verify.
+    let signed = list_with(400, r#"{"code":"PARAM_ERROR","message":"m"}"#, Tamper::None).await;
+    assert!(signed.api_error().unwrap().verified);
+    assert!(!signed.to_string().contains("unverified"), "{signed}");
+
+    // An unsigned (or forged) answer with terminal escapes and a huge message.
+    let server = MockServer::start().await;
+    let message = format!("forged\\n\\u001b[2J{}", "x".repeat(100_000));
+    let body = format!(
+        r#"{{"code":"ALREADY\u0007EXISTS","message":"{message}","detail":{{"field":"a\rb","value":"{}"}}}}"#,
+        "v".repeat(10_000)
+    );
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let err = brand(&server)
+        .list_stocks(&ListStocksRequest::new("1000000013"))
+        .await
+        .unwrap_err();
+    let api = err.api_error().unwrap();
+    assert!(!api.verified);
+    assert!(
+        api.message.starts_with("forged\\n\\u{1b}[2J"),
+        "{}",
+        &api.message[..40]
+    );
+    assert!(api.message.chars().count() < 600, "bounded");
+    assert!(!api.message.chars().any(char::is_control));
+    assert_eq!(api.code.as_str(), "ALREADY\\u{7}EXISTS");
+    let detail = api.detail.as_ref().unwrap();
+    assert_eq!(detail.field.as_deref(), Some("a\\rb"));
+    assert!(detail.value.as_ref().unwrap().as_str().unwrap().len() < 2_000);
+    let text = err.to_string();
+    assert!(text.contains("unverified answer"), "{text}");
+    assert!(!text.chars().any(char::is_control), "{text}");
+    assert!(text.len() < 2_000);
+}
+
+#[tokio::test]
 async fn each_documented_error_code_is_recognised() {
     for (status, code, expected) in [
         (401, "SIGN_ERROR", ErrorCode::SignError),

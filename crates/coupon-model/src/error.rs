@@ -126,12 +126,18 @@ impl fmt::Display for ModelError {
         match self {
             Self::Json { what, source } => write!(
                 f,
-                "could not parse the {what}: {source}; check that the document is the JSON object the API page describes"
+                "could not parse the {what}: {}; check that the document is the JSON object the API page describes",
+                crate::text::excerpt(&source.to_string(), 300)
             ),
-            Self::Parameter { name, message } => write!(f, "parameter {name:?}: {message}"),
+            Self::Parameter { name, message } => write!(
+                f,
+                "parameter \"{}\": {message}",
+                crate::text::excerpt(name, 64)
+            ),
             Self::InvalidTime { value, reason } => write!(
                 f,
-                "invalid time {value:?}: {reason}; write RFC 3339 such as 2025-08-01T00:00:00+08:00"
+                "invalid time \"{}\": {reason}; write RFC 3339 such as 2025-08-01T00:00:00+08:00",
+                crate::text::excerpt(value, 48)
             ),
         }
     }

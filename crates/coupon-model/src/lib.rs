@@ -118,6 +118,7 @@ pub mod product_coupon;
 pub mod stock;
 pub mod stock_bundle;
 pub mod store;
+pub mod text;
 pub mod time;
 pub mod user_coupon;
 pub mod validate;

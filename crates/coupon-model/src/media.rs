@@ -53,8 +53,8 @@ impl ImageMeta {
                 RuleId::ImageFile,
                 &Path::ROOT.key("filename"),
                 format!(
-                    "filename {:?} must end in .jpg, .jpeg or .png: the API takes JPG and PNG images",
-                    excerpt(&self.filename)
+                    "filename \"{}\" must end in .jpg, .jpeg or .png: the API takes JPG and PNG images",
+                    crate::text::excerpt(&self.filename, 64)
                 ),
             );
         }
@@ -169,15 +169,6 @@ pub fn media_type_of_name(filename: &str) -> Option<&'static str> {
         "png" => Some("image/png"),
         _ => None,
     }
-}
-
-/// At most 64 characters of `text`, for error messages.
-fn excerpt(text: &str) -> String {
-    let mut out: String = text.chars().take(64).collect();
-    if out.len() < text.len() {
-        out.push('…');
-    }
-    out
 }
 
 /// The answer of `upload-image`.

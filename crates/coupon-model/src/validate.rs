@@ -195,8 +195,8 @@ impl fmt::Display for UnknownRuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown rule id {:?}; see RuleId::ALL for the catalogue",
-            self.0
+            "unknown rule id \"{}\"; see RuleId::ALL for the catalogue",
+            crate::text::excerpt(&self.0, 64)
         )
     }
 }
@@ -596,8 +596,8 @@ pub(crate) fn check_time(c: &mut Checker, p: &Path<'_>, value: &Timestamp) -> Op
                 RuleId::TimeFormat,
                 p,
                 format!(
-                    "{:?} has no seconds; requests must write RFC 3339 with seconds, e.g. {}",
-                    value.as_str(),
+                    "\"{}\" has no seconds; requests must write RFC 3339 with seconds, e.g. {}",
+                    crate::text::excerpt(value.as_str(), 48),
                     parsed.to_rfc3339()
                 ),
             );
@@ -609,8 +609,8 @@ pub(crate) fn check_time(c: &mut Checker, p: &Path<'_>, value: &Timestamp) -> Op
                 RuleId::TimeFormat,
                 p,
                 format!(
-                    "{:?} is not an RFC 3339 time; write it like 2025-08-01T00:00:00+08:00",
-                    value.as_str()
+                    "\"{}\" is not an RFC 3339 time; write it like 2025-08-01T00:00:00+08:00",
+                    crate::text::excerpt(value.as_str(), 48)
                 ),
             );
             None
@@ -720,7 +720,10 @@ pub(crate) fn check_request_no_field(c: &mut Checker, p: &Path<'_>, field: &str,
         c.report(
             RuleId::OutRequestNoFormat,
             p,
-            format!("{field} {s:?} must be 6 to 40 characters of digits, letters, '_' and '-'"),
+            format!(
+                "{field} \"{}\" must be 6 to 40 characters of digits, letters, '_' and '-'",
+                crate::text::excerpt(s, 48)
+            ),
         );
     }
 }

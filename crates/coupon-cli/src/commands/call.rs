@@ -273,7 +273,7 @@ fn typed_body<B: serde::de::DeserializeOwned>(
     operation: &str,
 ) -> Result<B, CliError> {
     let mut unknown = Vec::new();
-    let body: B = serde_ignored::deserialize(value, |path| unknown.push(path.to_string()))
+    let body: B = serde_ignored::deserialize(value, |path| unknown.push(super::pointer(&path)))
         .map_err(|e| CliError::Input(format!("--body does not fit {operation}: {e}")))?;
     if !unknown.is_empty() {
         return Err(CliError::Input(format!(

@@ -128,3 +128,14 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
         ))
     })
 }
+
+/// The JSON pointer of a field serde ignored (`a.?.0.b` → `/a/0/b`).
+pub(crate) fn pointer(path: &serde_ignored::Path<'_>) -> String {
+    let text = path.to_string();
+    let mut out = String::new();
+    for segment in text.split('.').filter(|s| *s != "?" && !s.is_empty()) {
+        out.push('/');
+        out.push_str(segment);
+    }
+    out
+}
