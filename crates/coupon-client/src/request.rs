@@ -214,7 +214,7 @@ fn multipart_parts<O: Operation>(operation: &O) -> Result<(ImageMeta, &ImageFile
     // The file's checks run even without validation: the API takes nothing else.
     upload.validate()?;
     let mut meta = upload.body.clone();
-    let digest = sha256_hex(upload.file.as_bytes());
+    let digest = wxpay_sign::sha256_hex(upload.file.as_bytes());
     if meta.sha256.is_empty() {
         meta.sha256 = digest;
     } else if !meta.sha256.eq_ignore_ascii_case(&digest) {
@@ -283,18 +283,6 @@ fn header_safe(name: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// The SHA-256 of `bytes` in lowercase hex (the image meta's `sha256`).
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 0x0f)]));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -367,13 +355,5 @@ mod tests {
         assert_eq!(header_safe("logo.png"), "logo.png");
         assert_eq!(header_safe("a\"b\r\n.png"), "a%22b%0D%0A.png");
         assert_eq!(header_safe("图.png"), "图.png");
-    }
-
-    #[test]
-    fn digests_are_lowercase_hex() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }

@@ -120,6 +120,7 @@
 
 mod backend;
 mod clock;
+mod digest;
 mod error;
 mod keys;
 mod nonce;
@@ -129,6 +130,7 @@ mod verify;
 mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use digest::sha256_hex;
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{MIN_RSA_BITS, PrivateKey, PublicKey};
 pub use nonce::{NONCE_LEN, generate_nonce, try_generate_nonce, try_generate_nonce_of_len};
