@@ -37,6 +37,7 @@
 mod commands;
 mod config;
 mod error;
+mod listing;
 mod output;
 
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! What goes to stdout (JSON) and stderr (errors, progress).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
 use serde::Serialize;
 
@@ -59,51 +59,12 @@ impl JsonArrayWriter {
         Ok(())
     }
 
-    /// How many items were written.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
     /// Closes the array.
     pub fn finish(self) -> Result<u64, CliError> {
         let mut out = self.out.lock();
         out.write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
         out.flush()?;
         Ok(self.count)
-    }
-}
-
-/// A one-line progress indicator on stderr (`… 120 stocks`), shown only when
-/// stderr is a terminal.
-pub struct Progress {
-    noun: &'static str,
-    enabled: bool,
-    shown: bool,
-}
-
-impl Progress {
-    /// A progress line counting `noun` (plural).
-    pub fn new(noun: &'static str) -> Self {
-        Self {
-            noun,
-            enabled: io::stderr().is_terminal(),
-            shown: false,
-        }
-    }
-
-    /// Shows the current count (every 10 items and on the first).
-    pub fn update(&mut self, count: u64) {
-        if self.enabled && (count == 1 || count % 10 == 0) {
-            let _ = write!(io::stderr(), "\r… {count} {}", self.noun);
-            self.shown = true;
-        }
-    }
-
-    /// Replaces the progress line with the final count.
-    pub fn finish(self, count: u64) {
-        if self.enabled && self.shown {
-            let _ = writeln!(io::stderr(), "\r{count} {}   ", self.noun);
-        }
     }
 }
 

@@ -11,7 +11,7 @@ use coupon_model::user_coupon::{ListUserCouponsResponse, UserCoupon};
 use crate::config::{CommonConfig, Identity, common_builder_methods};
 use crate::core::Core;
 use crate::error::Error;
-use crate::paginate::{ItemStream, follow_pages};
+use crate::paginate::{ItemStream, PageStream, follow_pages, items};
 use crate::request::BrandScope;
 
 /// A brand's client for the product-coupon API. Cheap to clone; share one per
@@ -112,6 +112,16 @@ impl BrandClient {
     /// at a time from the request's `page_token` (normally absent) to the last
     /// page.
     pub fn stream<O: BrandOperation + PagedOperation>(&self, request: O) -> ItemStream<O::Item> {
+        items(self.stream_pages(request))
+    }
+
+    /// [`stream`](Self::stream) page by page: each item is one whole page
+    /// (its items, `next_page_token`, `total_count`), for progress or
+    /// checkpoints.
+    pub fn stream_pages<O: BrandOperation + PagedOperation>(
+        &self,
+        request: O,
+    ) -> PageStream<O::Item> {
         let client = self.clone();
         follow_pages(request, move |request| {
             let client = client.clone();

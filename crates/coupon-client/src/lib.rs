@@ -59,7 +59,7 @@ mod webhook;
 
 pub use brand::{BrandClient, BrandClientBuilder};
 pub use error::{ApiError, Error, ErrorKind};
-pub use paginate::ItemStream;
+pub use paginate::{ItemStream, PageStream};
 pub use partner::{PartnerClient, PartnerClientBuilder};
 pub use webhook::{Delivery, MemoryReplayGuard, ReceivedWebhook, ReplayGuard, WebhookHandler};
 

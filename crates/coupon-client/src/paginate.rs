@@ -5,8 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use coupon_model::ids::PageToken;
-use coupon_model::operation::PagedOperation;
+use coupon_model::operation::{Page as ModelPage, PagedOperation};
 use futures_core::Stream;
+use futures_util::StreamExt as _;
 
 use crate::error::Error;
 
@@ -20,23 +21,29 @@ use crate::error::Error;
 /// empty pages, ends the stream with [`Error::Pagination`] instead of looping.
 pub type ItemStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'static>>;
 
+/// A boxed stream of whole pages (items, `next_page_token`, `total_count`),
+/// with the same laziness, ending and error rules as [`ItemStream`]: for
+/// callers that show progress per page or keep page boundaries.
+pub type PageStream<T> = Pin<Box<dyn Stream<Item = Result<ModelPage<T>, Error>> + Send + 'static>>;
+
 /// One page as the paginator needs it: its items and the next token.
 pub(crate) struct Page<T> {
     pub(crate) items: Vec<T>,
     pub(crate) next_page_token: Option<String>,
+    pub(crate) total_count: Option<i64>,
 }
 
-/// The stream of every item of a paged operation: `call(request)` fetches one
-/// page, with the request's `page_token` set to the token to fetch (the
+/// The stream of every page of a paged operation: `call(request)` fetches
+/// one page, with the request's `page_token` set to the token to fetch (the
 /// request's own `page_token` first).
-pub(crate) fn follow_pages<O, F, Fut>(request: O, call: F) -> ItemStream<O::Item>
+pub(crate) fn follow_pages<O, F, Fut>(request: O, call: F) -> PageStream<O::Item>
 where
     O: PagedOperation,
     F: Fn(O) -> Fut + Send + 'static,
     Fut: Future<Output = Result<O::Response, Error>> + Send + 'static,
 {
     let first = request.page_token().map(|t| t.as_str().to_owned());
-    paginate(first, move |token| {
+    paginate_pages(first, move |token| {
         let mut request = request.clone();
         request.set_page_token(token.map(PageToken::from));
         let page = call(request);
@@ -45,6 +52,7 @@ where
             Ok(Page {
                 items: page.items,
                 next_page_token: page.next_page_token.map(PageToken::into_string),
+                total_count: page.total_count,
             })
         }
     })
@@ -89,30 +97,28 @@ impl LoopDetector {
     }
 }
 
-struct State<T, F> {
+struct PageState<F> {
     fetch: F,
-    buffer: VecDeque<T>,
     /// `Some(token)`: the next page to fetch; `None` with `started`: no more pages.
     next: Option<String>,
     started: bool,
     done: bool,
     empty_pages: u32,
     loops: LoopDetector,
-    /// An error to yield once the buffered items are out.
+    /// An error to yield after the page that revealed it.
     pending_error: Option<Error>,
 }
 
-/// Builds a stream from `fetch(page_token)`, called with `first_token` first and
-/// then with each `next_page_token` until a page has none.
-pub(crate) fn paginate<T, F, Fut>(first_token: Option<String>, fetch: F) -> ItemStream<T>
+/// Builds a page stream from `fetch(page_token)`, called with `first_token`
+/// first and then with each `next_page_token` until a page has none.
+pub(crate) fn paginate_pages<T, F, Fut>(first_token: Option<String>, fetch: F) -> PageStream<T>
 where
     T: Send + 'static,
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let state = State {
+    let state = PageState {
         fetch,
-        buffer: VecDeque::new(),
         loops: LoopDetector::new(first_token.clone()),
         next: first_token,
         started: false,
@@ -123,39 +129,33 @@ where
     Box::pin(futures_util::stream::unfold(
         state,
         |mut state| async move {
-            loop {
-                if let Some(item) = state.buffer.pop_front() {
-                    return Some((Ok(item), state));
-                }
-                if let Some(err) = state.pending_error.take() {
+            if let Some(err) = state.pending_error.take() {
+                return Some((Err(err), state));
+            }
+            if state.done || (state.started && state.next.is_none()) {
+                return None;
+            }
+            let token = state.next.take();
+            state.started = true;
+            let page = match (state.fetch)(token).await {
+                Ok(page) => page,
+                Err(err) => {
+                    state.done = true;
                     return Some((Err(err), state));
                 }
-                if state.done || (state.started && state.next.is_none()) {
-                    return None;
-                }
-                let token = state.next.take();
-                state.started = true;
-                let page = match (state.fetch)(token).await {
-                    Ok(page) => page,
-                    Err(err) => {
-                        state.done = true;
-                        return Some((Err(err), state));
-                    }
-                };
-                if page.items.is_empty() {
-                    state.empty_pages += 1;
-                } else {
-                    state.empty_pages = 0;
-                }
-                // Yield what the page had in every case, then any error.
-                state.buffer.extend(page.items);
-                let Some(next) = page.next_page_token else {
-                    continue;
-                };
-                if state.loops.repeats(&next) {
+            };
+            if page.items.is_empty() {
+                state.empty_pages += 1;
+            } else {
+                state.empty_pages = 0;
+            }
+            // Yield what the page had in every case, then any error.
+            if let Some(next) = &page.next_page_token {
+                if state.loops.repeats(next) {
                     state.done = true;
                     state.pending_error = Some(Error::Pagination(format!(
-                        "the server sent next_page_token {next:?} again, so the pages would repeat forever"
+                        "the server sent next_page_token \"{}\" again, so the pages would repeat forever",
+                        coupon_model::text::excerpt(next, 64)
                     )));
                 } else if state.empty_pages > MAX_EMPTY_PAGES {
                     state.done = true;
@@ -164,11 +164,48 @@ where
                         state.empty_pages
                     )));
                 } else {
-                    state.next = Some(next);
+                    state.next = Some(next.clone());
+                }
+            }
+            let page = ModelPage {
+                items: page.items,
+                next_page_token: page.next_page_token.map(PageToken::from),
+                total_count: page.total_count,
+            };
+            Some((Ok(page), state))
+        },
+    ))
+}
+
+/// The items of `pages`, one page buffered at a time; a page's error comes
+/// after the items of the pages before it.
+pub(crate) fn items<T: Send + 'static>(pages: PageStream<T>) -> ItemStream<T> {
+    let state = (pages, VecDeque::<T>::new());
+    Box::pin(futures_util::stream::unfold(
+        state,
+        |(mut pages, mut buffer)| async move {
+            loop {
+                if let Some(item) = buffer.pop_front() {
+                    return Some((Ok(item), (pages, buffer)));
+                }
+                match pages.next().await? {
+                    Ok(page) => buffer.extend(page.items),
+                    Err(err) => return Some((Err(err), (pages, buffer))),
                 }
             }
         },
     ))
+}
+
+/// The item stream of `fetch` (see [`paginate_pages`]).
+#[cfg(test)]
+pub(crate) fn paginate<T, F, Fut>(first_token: Option<String>, fetch: F) -> ItemStream<T>
+where
+    T: Send + 'static,
+    F: FnMut(Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+{
+    items(paginate_pages(first_token, fetch))
 }
 
 #[cfg(test)]
@@ -202,6 +239,7 @@ mod tests {
                 Ok(Page {
                     items: pages[index].clone(),
                     next_page_token: next,
+                    total_count: None,
                 })
             }
         });
@@ -260,6 +298,7 @@ mod tests {
             Ok(Page {
                 items: vec![7u32],
                 next_page_token: Some("same".to_owned()),
+                total_count: None,
             })
         });
         let results: Vec<Result<u32, Error>> = block_on(stream.collect());
@@ -288,6 +327,7 @@ mod tests {
                 Ok(Page {
                     items: vec![index],
                     next_page_token: Some(next.to_string()),
+                    total_count: None,
                 })
             }
         });
@@ -327,6 +367,7 @@ mod tests {
                 Ok(Page::<u32> {
                     items: Vec::new(),
                     next_page_token: Some((n + 1).to_string()),
+                    total_count: None,
                 })
             }
         });

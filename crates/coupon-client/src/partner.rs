@@ -11,7 +11,7 @@ use coupon_model::product_coupon::ProductCoupon;
 use crate::config::{CommonConfig, Identity, common_builder_methods};
 use crate::core::Core;
 use crate::error::Error;
-use crate::paginate::{ItemStream, follow_pages};
+use crate::paginate::{ItemStream, PageStream, follow_pages, items};
 use crate::request::BrandScope;
 
 /// A service provider's client, signing as its merchant id (`mchid`) and
@@ -119,6 +119,16 @@ impl PartnerClient {
     /// Every item of a paged operation, following `next_page_token` one page
     /// at a time to the last page.
     pub fn stream<O: PartnerOperation + PagedOperation>(&self, request: O) -> ItemStream<O::Item> {
+        items(self.stream_pages(request))
+    }
+
+    /// [`stream`](Self::stream) page by page: each item is one whole page
+    /// (its items, `next_page_token`, `total_count`), for progress or
+    /// checkpoints.
+    pub fn stream_pages<O: PartnerOperation + PagedOperation>(
+        &self,
+        request: O,
+    ) -> PageStream<O::Item> {
         let client = self.clone();
         follow_pages(request, move |request| {
             let client = client.clone();

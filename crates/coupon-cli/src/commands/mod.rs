@@ -53,6 +53,13 @@ enum Command {
     /// Call any operation by name (see `operations`), e.g.
     /// `wxpay-coupon call get-stock --param product_coupon_id=1 --param stock_id=2`.
     Call(Box<call::CallArgs>),
+    /// Print a shell completion script, e.g.
+    /// `wxpay-coupon completions bash > ~/.local/share/bash-completion/completions/wxpay-coupon`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Runs the parsed command.
@@ -67,6 +74,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo => demo::run().await,
         Command::Operations => call::operations(),
         Command::Call(args) => call::call(*args).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            let mut command = Cli::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "wxpay-coupon", &mut script);
+            crate::output::print_text(String::from_utf8_lossy(&script).trim_end())
+        }
     }
 }
 

@@ -10,7 +10,8 @@ use coupon_model::stock::{
 use crate::commands::{parse_json, read_file};
 use crate::config::BrandConfig;
 use crate::error::CliError;
-use crate::output::{JsonArrayWriter, Progress, print_json};
+use crate::listing::{OutputFormat, print_all, print_page};
+use crate::output::print_json;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum StocksCommand {
@@ -40,6 +41,9 @@ pub(crate) struct ListArgs {
     /// Follow next_page_token to the last page and print one JSON array of stocks.
     #[arg(long)]
     all: bool,
+    /// json (the answer, or with --all one array) or table (key fields, aligned).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json, value_name = "FORMAT")]
+    output: OutputFormat,
     #[command(flatten)]
     config: BrandConfig,
 }
@@ -82,9 +86,15 @@ async fn list(args: ListArgs) -> Result<(), CliError> {
         request = request.with_page_token(token);
     }
     if args.all {
-        stream_all(client.list_stocks_stream(request), "stocks").await
+        print_all(client.stream_pages(request), "stocks", args.output).await
     } else {
-        print_json(&client.list_stocks(&request).await?)
+        let page = client.list_stocks(&request).await?;
+        print_page(
+            args.output,
+            &page,
+            page.stocks(),
+            page.next_page_token.as_ref().map(|t| t.as_str()),
+        )
     }
 }
 
@@ -115,37 +125,5 @@ fn hint_whole_request(error: CliError, bytes: &[u8]) -> CliError {
             "{message}; the file looks like a whole add-stock body: pass only its \"stock\" object, and its out_request_no as --out-request-no"
         )),
         other => other,
-    }
-}
-
-/// Prints every item of `stream` into one JSON array as it arrives, with a
-/// progress line on a terminal. After an error the array is closed (stdout
-/// stays valid JSON) and the error is returned.
-pub(crate) async fn stream_all<T: serde::Serialize>(
-    mut stream: coupon_client::ItemStream<T>,
-    noun: &'static str,
-) -> Result<(), CliError> {
-    use futures_util::StreamExt;
-
-    let mut writer = JsonArrayWriter::start()?;
-    let mut progress = Progress::new(noun);
-    let mut failure = None;
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(item) => {
-                writer.push(&item)?;
-                progress.update(writer.count());
-            }
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        }
-    }
-    let count = writer.finish()?;
-    progress.finish(count);
-    match failure {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
     }
 }

@@ -3,10 +3,9 @@
 use clap::{Args, Subcommand};
 use coupon_model::user_coupon::{ListUserCouponsRequest, UserCouponState};
 
-use crate::commands::stocks::stream_all;
 use crate::config::BrandConfig;
 use crate::error::CliError;
-use crate::output::print_json;
+use crate::listing::{OutputFormat, print_all, print_page};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum UserCouponsCommand {
@@ -41,6 +40,9 @@ pub(crate) struct ListArgs {
     /// Follow next_page_token to the last page and print one JSON array of coupons.
     #[arg(long)]
     all: bool,
+    /// json (the answer, or with --all one array) or table (key fields, aligned).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json, value_name = "FORMAT")]
+    output: OutputFormat,
     #[command(flatten)]
     config: BrandConfig,
 }
@@ -70,8 +72,14 @@ async fn list(args: ListArgs) -> Result<(), CliError> {
         request = request.with_page_token(token);
     }
     if args.all {
-        stream_all(client.list_user_coupons_stream(request), "coupons").await
+        print_all(client.stream_pages(request), "coupons", args.output).await
     } else {
-        print_json(&client.list_user_coupons(&request).await?)
+        let page = client.list_user_coupons(&request).await?;
+        print_page(
+            args.output,
+            &page,
+            page.user_coupons(),
+            page.next_page_token.as_ref().map(|t| t.as_str()),
+        )
     }
 }
