@@ -49,7 +49,11 @@ async fn list_commands_print_aligned_tables() {
         ])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let rows = String::from_utf8(out.stdout.clone()).unwrap().lines().count() - 1;
+    let rows = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
     assert_eq!(rows, env.sandbox.stock_count(seed::PRODUCT_COUPON_ID));
     // Piped: no progress line, nothing on stderr.
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
