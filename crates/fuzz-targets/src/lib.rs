@@ -29,6 +29,6 @@ mod targets;
 
 pub use seeds::{Seed, seeds};
 pub use targets::{
-    RESPONSE_TYPES, TARGETS, Target, authorization, response, sandbox_request, signature_headers,
-    webhook,
+    NOW, RESPONSE_TYPES, TARGETS, Target, authorization, flags, response, sandbox_request,
+    signature_headers, webhook,
 };

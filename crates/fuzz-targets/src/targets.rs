@@ -37,7 +37,7 @@ pub const TARGETS: &[Target] = &[
 ];
 
 /// The Unix time every signature of these targets is made and checked at.
-pub(crate) const NOW: i64 = 1_756_000_000;
+pub const NOW: i64 = 1_756_000_000;
 /// The WeChat Pay public key id of the fixed verifier.
 pub(crate) const KEY_ID: &str = "PUB_KEY_ID_0114232134912410000000000000";
 /// The fixed APIv3 key of the webhook target.
@@ -305,7 +305,7 @@ fn sandbox_fixture() -> &'static SandboxFixture {
 }
 
 /// Flag bits of the [`sandbox_request`] input's first byte.
-pub(crate) mod flags {
+pub mod flags {
     /// Sign the request correctly (brand scheme on `/brand/…`, merchant otherwise).
     pub const SIGN: u8 = 1 << 3;
     /// Send the sandbox's `Wechatpay-Serial`.
