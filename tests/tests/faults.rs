@@ -7,7 +7,7 @@ use std::time::Duration;
 use coupon_client::ErrorKind;
 use coupon_client::coupon_http::RetryPolicy;
 use coupon_client::coupon_model::ErrorCode;
-use coupon_client::coupon_model::stock::{AddStockRequest, ListStocksRequest};
+use coupon_client::coupon_model::stock::{AddStockRequest, CreateStockBody, ListStocksRequest};
 use coupon_e2e::{
     Fault, brand_client, brand_client_with, fast_retries, seed, start_sandbox, transport_to,
     valid_stock,
@@ -89,8 +89,7 @@ async fn a_post_retried_after_a_server_error_creates_exactly_one_stock() {
     let stock = client
         .add_stock(&AddStockRequest::new(
             seed::PRODUCT_COUPON_ID,
-            "e2e_retry_0001",
-            valid_stock("retried"),
+            CreateStockBody::new("e2e_retry_0001", valid_stock("retried")),
         ))
         .await
         .unwrap();
@@ -115,8 +114,7 @@ async fn a_post_whose_connection_dropped_is_not_resent_and_its_replay_creates_on
     let seen = sandbox.requests_seen();
     let request = AddStockRequest::new(
         seed::PRODUCT_COUPON_ID,
-        "e2e_retry_0002",
-        valid_stock("dropped"),
+        CreateStockBody::new("e2e_retry_0002", valid_stock("dropped")),
     );
     sandbox.inject(Fault::DropConnection, 1); // created, then the connection is cut
     match client.add_stock(&request).await {

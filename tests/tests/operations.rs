@@ -6,10 +6,13 @@ use std::time::Duration;
 
 use coupon_client::coupon_model::ErrorCode;
 use coupon_client::coupon_model::ValidationContext;
+use coupon_client::coupon_model::product_coupon::UpdateProductCouponBody;
 use coupon_client::coupon_model::product_coupon::{
     ProductCouponDisplayInfo, UpdateProductCouponRequest,
 };
-use coupon_client::coupon_model::stock::{AddStockRequest, ListStocksRequest, StockState};
+use coupon_client::coupon_model::stock::{
+    AddStockRequest, CreateStockBody, ListStocksRequest, StockState,
+};
 use coupon_client::coupon_model::user_coupon::{ListUserCouponsRequest, UserCouponState};
 use coupon_client::wxpay_sign::{Clock, ManualClock, PrivateKey, SystemClock};
 use coupon_client::{BrandClient, ErrorKind};
@@ -124,7 +127,10 @@ async fn add_stock_creates_once_and_replays_by_out_request_no() {
     let sandbox = start_sandbox().await;
     let client = brand_client(&sandbox, fast_retries());
     let before = sandbox.stock_count(seed::PRODUCT_COUPON_ID);
-    let request = AddStockRequest::new(seed::PRODUCT_COUPON_ID, "e2e_add_0001", valid_stock("e2e"));
+    let request = AddStockRequest::new(
+        seed::PRODUCT_COUPON_ID,
+        CreateStockBody::new("e2e_add_0001", valid_stock("e2e")),
+    );
     let created = client.add_stock(&request).await.unwrap();
     assert_eq!(created.product_coupon_id.as_str(), seed::PRODUCT_COUPON_ID);
     assert_eq!(sandbox.stock_count(seed::PRODUCT_COUPON_ID), before + 1);
@@ -138,8 +144,7 @@ async fn add_stock_creates_once_and_replays_by_out_request_no() {
 
     let different = AddStockRequest::new(
         seed::PRODUCT_COUPON_ID,
-        "e2e_add_0001",
-        valid_stock("other remark"),
+        CreateStockBody::new("e2e_add_0001", valid_stock("other remark")),
     );
     let err = client.add_stock(&different).await.unwrap_err();
     assert_eq!(err.api_error().unwrap().code, ErrorCode::AlreadyExists);
@@ -154,8 +159,10 @@ async fn an_invalid_stock_is_refused_before_anything_is_sent() {
     let before = sandbox.requests_seen();
     let request = AddStockRequest::new(
         seed::PRODUCT_COUPON_ID,
-        "bad!",
-        valid_stock("这个备注远远超过了二十个字符的长度限制所以无效"),
+        CreateStockBody::new(
+            "bad!",
+            valid_stock("这个备注远远超过了二十个字符的长度限制所以无效"),
+        ),
     );
     let err = client.add_stock(&request).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -234,9 +241,7 @@ async fn a_partner_updates_a_product_coupon_for_its_brand() {
     );
     let request = UpdateProductCouponRequest::new(
         seed::PRODUCT_COUPON_ID,
-        "e2e_update_0001",
-        brand_id,
-        display,
+        UpdateProductCouponBody::new("e2e_update_0001", display).with_brand_id(brand_id),
     );
     let updated = client.update_product_coupon(&request).await.unwrap();
     assert_eq!(updated.display_info.as_ref().unwrap().name, "全场满减新版");
@@ -245,12 +250,14 @@ async fn a_partner_updates_a_product_coupon_for_its_brand() {
 
     let foreign = UpdateProductCouponRequest::new(
         seed::PRODUCT_COUPON_ID,
-        "e2e_update_0002",
-        "SOMEONE_ELSES_BRAND",
-        ProductCouponDisplayInfo::new(
-            "全场满减新版",
-            "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
-        ),
+        UpdateProductCouponBody::new(
+            "e2e_update_0002",
+            ProductCouponDisplayInfo::new(
+                "全场满减新版",
+                "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
+            ),
+        )
+        .with_brand_id("SOMEONE_ELSES_BRAND"),
     );
     let err = client.update_product_coupon(&foreign).await.unwrap_err();
     assert_eq!(err.api_error().unwrap().code, ErrorCode::NoAuth);

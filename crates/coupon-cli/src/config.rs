@@ -60,14 +60,11 @@ pub struct PublicKeyArgs {
     pub public_key: Option<PathBuf>,
 }
 
-/// Settings of brand commands (flags or environment; flags win).
+/// The brand's identity: id, API-certificate serial and private key.
 #[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Configuration (flags or environment)")]
-pub struct BrandConfig {
-    #[command(flatten)]
-    hosts: HostArgs,
-
-    /// Brand id.
+pub struct BrandIdentityArgs {
+    /// Brand id (for partner calls: the brand acted for, unless the request
+    /// names one).
     #[arg(long, env = "WXPAY_BRAND_ID", value_name = "ID")]
     pub brand_id: Option<String>,
 
@@ -78,6 +75,34 @@ pub struct BrandConfig {
     /// Path of the brand's API private key (PEM).
     #[arg(long, env = "WXPAY_BRAND_PRIVATE_KEY", value_name = "PEM")]
     pub brand_private_key: Option<PathBuf>,
+}
+
+/// The service provider's identity: merchant id, API-certificate serial and
+/// private key.
+#[derive(Debug, Clone, Args)]
+pub struct MerchantIdentityArgs {
+    /// Service-provider merchant id.
+    #[arg(long, env = "WXPAY_MCHID", value_name = "MCHID")]
+    pub mchid: Option<String>,
+
+    /// Serial number of the merchant's API certificate.
+    #[arg(long, env = "WXPAY_MCH_SERIAL_NO", value_name = "SERIAL")]
+    pub mch_serial_no: Option<String>,
+
+    /// Path of the merchant's API private key (PEM).
+    #[arg(long, env = "WXPAY_MCH_PRIVATE_KEY", value_name = "PEM")]
+    pub mch_private_key: Option<PathBuf>,
+}
+
+/// Settings of brand commands (flags or environment; flags win).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Configuration (flags or environment)")]
+pub struct BrandConfig {
+    #[command(flatten)]
+    hosts: HostArgs,
+
+    #[command(flatten)]
+    identity: BrandIdentityArgs,
 
     #[command(flatten)]
     public: PublicKeyArgs,
@@ -90,17 +115,26 @@ pub struct PartnerConfig {
     #[command(flatten)]
     hosts: HostArgs,
 
-    /// Service-provider merchant id.
-    #[arg(long, env = "WXPAY_MCHID", value_name = "MCHID")]
-    pub mchid: Option<String>,
+    #[command(flatten)]
+    identity: MerchantIdentityArgs,
 
-    /// Serial number of the merchant's API certificate.
-    #[arg(long, env = "WXPAY_MCH_SERIAL_NO", value_name = "SERIAL")]
-    pub mch_serial_no: Option<String>,
+    #[command(flatten)]
+    public: PublicKeyArgs,
+}
 
-    /// Path of the merchant's API private key (PEM).
-    #[arg(long, env = "WXPAY_MCH_PRIVATE_KEY", value_name = "PEM")]
-    pub mch_private_key: Option<PathBuf>,
+/// Settings of commands that act on either side (`call`): both identities;
+/// `--partner` picks the service provider's.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Configuration (flags or environment)")]
+pub struct AnySideConfig {
+    #[command(flatten)]
+    hosts: HostArgs,
+
+    #[command(flatten)]
+    brand: BrandIdentityArgs,
+
+    #[command(flatten)]
+    merchant: MerchantIdentityArgs,
 
     #[command(flatten)]
     public: PublicKeyArgs,
@@ -203,8 +237,29 @@ impl Missing {
     }
 }
 
+/// The largest key file read: 64 KiB (a 4096-bit PEM key is about 3 KiB).
+const MAX_KEY_FILE_BYTES: usize = 64 * 1024;
+
+/// The text of a PEM file of at most [`MAX_KEY_FILE_BYTES`], zeroized when dropped.
+fn read_pem(path: &Path, setting: &Setting) -> Result<Zeroizing<String>, CliError> {
+    let bytes = Zeroizing::new(crate::commands::read_file_bounded(
+        path,
+        setting.flag,
+        MAX_KEY_FILE_BYTES,
+    )?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        CliError::Config(format!(
+            "{} {} ({}) is not a PEM text file",
+            setting.flag,
+            path.display(),
+            setting.env
+        ))
+    })?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
 fn load_private_key(path: &Path, setting: &Setting, what: &str) -> Result<PrivateKey, CliError> {
-    PrivateKey::from_pem_file(path).map_err(|e| {
+    PrivateKey::from_pem(&read_pem(path, setting)?).map_err(|e| {
         CliError::Config(format!(
             "cannot load the {what} from {} ({} / {}): {e}",
             path.display(),
@@ -244,7 +299,7 @@ impl PublicKeyArgs {
 }
 
 fn load_public_key(path: &Path) -> Result<PublicKey, CliError> {
-    PublicKey::from_pem_file(path).map_err(|e| {
+    PublicKey::from_pem(&read_pem(path, &PUBLIC_KEY)?).map_err(|e| {
         CliError::Config(format!(
             "cannot load the WeChat Pay public key from {} ({} / {}): {e}",
             path.display(),
@@ -254,68 +309,129 @@ fn load_public_key(path: &Path) -> Result<PublicKey, CliError> {
     })
 }
 
+/// A brand client from its settings; names every missing setting.
+fn brand_client(
+    command: &'static str,
+    hosts: &HostArgs,
+    identity: &BrandIdentityArgs,
+    public: &PublicKeyArgs,
+) -> Result<BrandClient, CliError> {
+    let mut missing = Missing::new(command);
+    let brand_id = missing
+        .check(identity.brand_id.as_ref(), &BRAND_ID)
+        .cloned();
+    let serial = missing
+        .check(identity.brand_serial_no.as_ref(), &BRAND_SERIAL_NO)
+        .cloned();
+    let key = missing
+        .check(identity.brand_private_key.as_ref(), &BRAND_PRIVATE_KEY)
+        .cloned();
+    let public = public.get(&mut missing);
+    let (Some(brand_id), Some(serial), Some(key), Some((key_id, public))) =
+        (brand_id, serial, key, public)
+    else {
+        return Err(missing.into_error());
+    };
+    let key = load_private_key(&key, &BRAND_PRIVATE_KEY, "brand private key")?;
+    let public = load_public_key(&public)?;
+    Ok(BrandClient::builder()
+        .brand_id(brand_id)
+        .serial_no(serial)
+        .private_key(key)
+        .wechatpay_public_key(key_id, public)
+        .transport(transport(hosts)?)
+        .build()?)
+}
+
+/// A partner client from its settings, acting for `brand_id` by default
+/// (required when `brand_required`); names every missing setting.
+fn partner_client(
+    command: &'static str,
+    hosts: &HostArgs,
+    identity: &MerchantIdentityArgs,
+    public: &PublicKeyArgs,
+    brand_id: Option<&String>,
+    brand_required: bool,
+) -> Result<PartnerClient, CliError> {
+    let mut missing = Missing::new(command);
+    let brand_id = if brand_required {
+        missing.check(brand_id, &BRAND_ID).cloned()
+    } else {
+        brand_id.cloned()
+    };
+    let mchid = missing.check(identity.mchid.as_ref(), &MCHID).cloned();
+    let serial = missing
+        .check(identity.mch_serial_no.as_ref(), &MCH_SERIAL_NO)
+        .cloned();
+    let key = missing
+        .check(identity.mch_private_key.as_ref(), &MCH_PRIVATE_KEY)
+        .cloned();
+    let public = public.get(&mut missing);
+    let (Some(mchid), Some(serial), Some(key), Some((key_id, public))) =
+        (mchid, serial, key, public)
+    else {
+        return Err(missing.into_error());
+    };
+    if brand_required && brand_id.is_none() {
+        return Err(missing.into_error());
+    }
+    let key = load_private_key(&key, &MCH_PRIVATE_KEY, "merchant private key")?;
+    let public = load_public_key(&public)?;
+    let mut builder = PartnerClient::builder()
+        .mchid(mchid)
+        .serial_no(serial)
+        .private_key(key)
+        .wechatpay_public_key(key_id, public)
+        .transport(transport(hosts)?);
+    if let Some(brand_id) = brand_id {
+        builder = builder.brand_id(brand_id);
+    }
+    Ok(builder.build()?)
+}
+
 impl BrandConfig {
     /// A brand client; names every missing setting.
     pub fn client(&self, command: &'static str) -> Result<BrandClient, CliError> {
-        let mut missing = Missing::new(command);
-        let brand_id = missing.check(self.brand_id.as_ref(), &BRAND_ID).cloned();
-        let serial = missing
-            .check(self.brand_serial_no.as_ref(), &BRAND_SERIAL_NO)
-            .cloned();
-        let key = missing
-            .check(self.brand_private_key.as_ref(), &BRAND_PRIVATE_KEY)
-            .cloned();
-        let public = self.public.get(&mut missing);
-        let (Some(brand_id), Some(serial), Some(key), Some((key_id, public))) =
-            (brand_id, serial, key, public)
-        else {
-            return Err(missing.into_error());
-        };
-        let key = load_private_key(&key, &BRAND_PRIVATE_KEY, "brand private key")?;
-        let public = load_public_key(&public)?;
-        Ok(BrandClient::builder()
-            .brand_id(brand_id)
-            .serial_no(serial)
-            .private_key(key)
-            .wechatpay_public_key(key_id, public)
-            .transport(transport(&self.hosts)?)
-            .build()?)
+        brand_client(command, &self.hosts, &self.identity, &self.public)
     }
 }
 
 impl PartnerConfig {
-    /// A partner client; names every missing setting, including the
-    /// command's own `--brand-id` when `brand_id` is `None`.
+    /// A partner client acting for `brand_id` (the command's own
+    /// `--brand-id`); names every missing setting, that one included.
     pub fn client(
         &self,
         command: &'static str,
         brand_id: Option<&String>,
-    ) -> Result<(PartnerClient, String), CliError> {
-        let mut missing = Missing::new(command);
-        let brand_id = missing.check(brand_id, &BRAND_ID).cloned();
-        let mchid = missing.check(self.mchid.as_ref(), &MCHID).cloned();
-        let serial = missing
-            .check(self.mch_serial_no.as_ref(), &MCH_SERIAL_NO)
-            .cloned();
-        let key = missing
-            .check(self.mch_private_key.as_ref(), &MCH_PRIVATE_KEY)
-            .cloned();
-        let public = self.public.get(&mut missing);
-        let (Some(brand_id), Some(mchid), Some(serial), Some(key), Some((key_id, public))) =
-            (brand_id, mchid, serial, key, public)
-        else {
-            return Err(missing.into_error());
-        };
-        let key = load_private_key(&key, &MCH_PRIVATE_KEY, "merchant private key")?;
-        let public = load_public_key(&public)?;
-        let client = PartnerClient::builder()
-            .mchid(mchid)
-            .serial_no(serial)
-            .private_key(key)
-            .wechatpay_public_key(key_id, public)
-            .transport(transport(&self.hosts)?)
-            .build()?;
-        Ok((client, brand_id))
+    ) -> Result<PartnerClient, CliError> {
+        partner_client(
+            command,
+            &self.hosts,
+            &self.identity,
+            &self.public,
+            brand_id,
+            true,
+        )
+    }
+}
+
+impl AnySideConfig {
+    /// A brand client; names every missing setting.
+    pub fn brand_client(&self, command: &'static str) -> Result<BrandClient, CliError> {
+        brand_client(command, &self.hosts, &self.brand, &self.public)
+    }
+
+    /// A partner client, acting by default for `WXPAY_BRAND_ID` /
+    /// `--brand-id` when set (a request may name its own brand).
+    pub fn partner_client(&self, command: &'static str) -> Result<PartnerClient, CliError> {
+        partner_client(
+            command,
+            &self.hosts,
+            &self.merchant,
+            &self.public,
+            self.brand.brand_id.as_ref(),
+            false,
+        )
     }
 }
 
@@ -353,9 +469,11 @@ mod tests {
                 base_url: None,
                 backup_base_url: None,
             },
-            brand_id: None,
-            brand_serial_no: None,
-            brand_private_key: None,
+            identity: BrandIdentityArgs {
+                brand_id: None,
+                brand_serial_no: None,
+                brand_private_key: None,
+            },
             public: PublicKeyArgs {
                 public_key_id: None,
                 public_key: None,
@@ -366,7 +484,7 @@ mod tests {
     #[test]
     fn missing_settings_are_all_named_with_flag_and_variable() {
         let mut config = brand();
-        config.brand_id = Some("120344".into());
+        config.identity.brand_id = Some("120344".into());
         let err = config.client("stocks list").unwrap_err().to_string();
         for name in [
             "WXPAY_BRAND_SERIAL_NO (--brand-serial-no)",

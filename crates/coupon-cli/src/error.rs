@@ -81,9 +81,10 @@ pub fn client_exit_code(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::InvalidRequest => EXIT_VALIDATION,
         ErrorKind::Api | ErrorKind::Decode => EXIT_API,
-        ErrorKind::Verification | ErrorKind::SignatureProbe | ErrorKind::Decryption => {
-            EXIT_VERIFICATION
-        }
+        ErrorKind::Verification
+        | ErrorKind::SignatureProbe
+        | ErrorKind::Decryption
+        | ErrorKind::Replayed => EXIT_VERIFICATION,
         ErrorKind::Transport => EXIT_TRANSPORT,
         _ => EXIT_USAGE,
     }

@@ -14,6 +14,10 @@
 //!   (a signed, encrypted notification from a sandbox keys directory)
 //! - `sandbox [--listen 127.0.0.1:PORT] [--keys-dir DIR]`
 //! - `demo`
+//! - `operations` (every operation as JSON: name, method, brand and partner path)
+//! - `call NAME [--partner] [--param KEY=VALUE]… [--query KEY=VALUE]… [--body FILE|-] [--file PATH] [--no-validate]`
+//!   (any operation of the table; the body is the wire JSON, read into the
+//!   operation's typed body with unknown fields refused)
 //!
 //! Configuration comes from flags or the environment (`WXPAY_BASE_URL`,
 //! `WXPAY_BACKUP_BASE_URL`, `WXPAY_BRAND_ID`, `WXPAY_BRAND_SERIAL_NO`, `WXPAY_BRAND_PRIVATE_KEY`,

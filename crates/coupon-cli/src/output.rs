@@ -8,7 +8,11 @@ use crate::error::CliError;
 
 /// Prints `value` as pretty JSON on stdout, followed by a newline, and flushes.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    let text = to_pretty(value)?;
+    print_text(&to_pretty(value)?)
+}
+
+/// Writes `text` and a newline to stdout.
+pub fn print_text(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.write_all(b"\n")?;
@@ -165,6 +169,12 @@ pub fn details(error: &CliError) -> Vec<String> {
                     "Request-ID: {}",
                     api.request_id.as_deref().unwrap_or("(none)")
                 ));
+                if !api.verified {
+                    lines.push(
+                        "verified: no — the answer was not signed by WeChat Pay; treat its text as unconfirmed"
+                            .to_owned(),
+                    );
+                }
             } else {
                 if let Some(id) = e.request_id() {
                     lines.push(format!("Request-ID: {id}"));
@@ -220,6 +230,7 @@ mod tests {
                 message: "page_size too big".into(),
                 detail: Some(detail),
                 request_id: Some("RID-1".into()),
+                verified: true,
             },
         )))
     }

@@ -176,23 +176,26 @@ fn a_file_of_the_wrong_kind_exits_1_naming_the_kind() {
     assert!(err.contains("does not parse as a stock"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 
-    // serde ignores unknown fields: a document sharing no field with the
-    // kind is refused, one sharing some passes with a warning naming the rest.
+    // Fields the kind does not have could not be checked: refused (fail
+    // closed), naming them, whether none or only some belong to the kind.
     let output = validate("list-stocks-response", "add_stock_request_valid.json", None);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(output.stdout.is_empty());
     let err = stderr(&output);
     assert!(
-        err.contains("none of its fields (out_request_no, stock) belong to a list-stocks response"),
+        err.contains(
+            "none of its fields (/out_request_no, /stock) belong to a list-stocks response"
+        ),
         "{err}"
     );
     let output = validate("product-coupon", "001_add_stock_response.json", None);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(stdout_json(&output)["valid"], true);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
     let err = stderr(&output);
-    assert!(err.starts_with("warning: "), "{err}");
     assert!(
-        err.contains("stock_id") && err.contains("check --kind"),
+        err.contains("/stock_id")
+            && err.contains("was not checked")
+            && err.contains("check --kind"),
         "{err}"
     );
 
@@ -343,4 +346,52 @@ fn a_new_stock_is_checked_as_stocks_add_takes_it_with_relative_pointers() {
             "max-count-per-user-range /stock_send_rule/max_count_per_user"
         ]
     );
+}
+
+/// Input that cannot be read as the kind is an input error (exit 1), never
+/// "valid": not UTF-8, not an object, too deep, endless, unknown nested fields.
+#[test]
+fn unreadable_input_fails_closed_with_exit_1() {
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let deep = format!(
+        "{{\"product_coupon_id\":\"1\",\"display_info\":{}{}}}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let cases = [
+        (
+            write("latin1.json", b"{\"product_coupon_id\":\"\xff\"}"),
+            "not a JSON document",
+        ),
+        (
+            write("array.json", b"[\"1\",null,null]"),
+            "holds a JSON array",
+        ),
+        (write("deep.json", deep.as_bytes()), "not a JSON document"),
+        (
+            write(
+                "nested.json",
+                br#"{"product_coupon_id":"1","display_info":{"name":"abc","nmae":"x"}}"#,
+            ),
+            "/display_info/nmae",
+        ),
+        ("/dev/zero".to_owned(), "larger than"),
+    ];
+    for (path, needle) in cases {
+        let output = run(&["validate", "--kind", "product-coupon", "--file", &path]);
+        assert_eq!(output.status.code(), Some(1), "{path}: {}", stderr(&output));
+        assert!(output.stdout.is_empty(), "{path}");
+        assert!(
+            stderr(&output).contains(needle),
+            "{path}: {}",
+            stderr(&output)
+        );
+    }
 }

@@ -31,6 +31,25 @@ async fn service() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// "Every operation": any request type through the one generic call.
+async fn any_operation(
+    client: coupon_client::BrandClient,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use coupon_client::coupon_model::operations::SendUserProductCouponRequest;
+    use coupon_client::coupon_model::user_coupon::SendUserProductCouponBody;
+
+    let body = SendUserProductCouponBody::new(
+        "1000000013",           // product_coupon_id
+        "1000000013001",        // stock_id
+        "wx233544546545989",    // the appid of the openid
+        "SEND_20250801_000001", // send_request_no: retries with it never send twice
+    );
+    let request = SendUserProductCouponRequest::new("oh-394z-6CGkNoJrsDLTTUKiAnp4", body);
+    let coupon = client.call(&request).await?; // CONFIRMING until you confirm it
+    println!("sent {} ({:?})", coupon.coupon_code, coupon.coupon_state);
+    Ok(())
+}
+
 /// "Webhooks": `headers` and `body` are what your HTTP framework received.
 fn webhook(headers: HeaderMap, body: Vec<u8>) -> Result<StatusCode, Box<dyn std::error::Error>> {
     use coupon_client::WebhookHandler;
@@ -55,7 +74,7 @@ fn webhook(headers: HeaderMap, body: Vec<u8>) -> Result<StatusCode, Box<dyn std:
 }
 
 fn main() {
-    let _compiled_only = (service, webhook);
+    let _compiled_only = (service, any_operation, webhook);
     println!(
         "This example only compiles the README's snippets; they need real keys. \
          Try `cargo run -p coupon-cli -- demo`."

@@ -1,16 +1,17 @@
-//! What both clients share: sign every attempt, execute through the transport,
-//! verify before parsing, map errors.
+//! What both clients share: build the wire request of any operation, sign
+//! every attempt, execute through the transport, verify before parsing, map
+//! errors.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use coupon_http::{Attempt, AttemptHook, BoxError, RequestTemplate, Transport};
+use coupon_model::operation::Operation;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use serde::de::DeserializeOwned;
 use wxpay_sign::{Clock, SignableRequest, Signer, Verifier};
 
-use crate::endpoints::Endpoint;
 use crate::error::{ApiError, Error};
+use crate::request::{self, BrandScope};
 
 /// The `Wechatpay-Serial` request header (the WeChat Pay public key id).
 pub(crate) const WECHATPAY_SERIAL: HeaderName = HeaderName::from_static("wechatpay-serial");
@@ -26,10 +27,13 @@ pub(crate) struct Core {
     pub(crate) wechatpay_serial: Option<HeaderValue>,
 }
 
-/// Signs each attempt afresh: new timestamp, new nonce.
+/// Signs each attempt afresh: new timestamp, new nonce. The signature covers
+/// the body sent, or `signed_body` when the protocol signs something else
+/// (the `meta` JSON of a multipart upload).
 struct SignEachAttempt<'a> {
     signer: &'a Signer,
     clock: &'a dyn Clock,
+    signed_body: Option<&'a [u8]>,
 }
 
 impl AttemptHook for SignEachAttempt<'_> {
@@ -41,7 +45,7 @@ impl AttemptHook for SignEachAttempt<'_> {
         let request = SignableRequest::new(
             attempt.method.as_str(),
             attempt.path_and_query,
-            attempt.body,
+            self.signed_body.unwrap_or(attempt.body),
         );
         let authorization = self.signer.sign_with_clock(&request, self.clock)?;
         headers.insert(AUTHORIZATION, authorization.to_header_value());
@@ -50,31 +54,34 @@ impl AttemptHook for SignEachAttempt<'_> {
 }
 
 impl Core {
-    /// Executes one operation and returns the verified, parsed body.
-    pub(crate) async fn call<T: DeserializeOwned>(
+    /// Executes `operation` for `scope` and returns the verified, parsed
+    /// answer; `validate` runs the documented rules first.
+    pub(crate) async fn call<O: Operation>(
         &self,
-        endpoint: &Endpoint,
-        path_and_query: String,
-        body: Option<Vec<u8>>,
-        what: &'static str,
-    ) -> Result<T, Error> {
-        let mut template = RequestTemplate::new(
-            endpoint.method.clone(),
-            path_and_query,
-            endpoint.path_template,
-        )
-        .with_header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(body) = body {
+        operation: &O,
+        scope: BrandScope<'_>,
+        validate: bool,
+    ) -> Result<O::Response, Error> {
+        let wire = request::build(operation, scope, validate)?;
+        let mut template =
+            RequestTemplate::new(wire.method, wire.path_and_query, wire.path_template)
+                .with_header(ACCEPT, HeaderValue::from_static("application/json"))
+                .idempotent(wire.idempotent);
+        if let Some(content_type) = &wire.content_type {
+            let value = HeaderValue::from_str(content_type)
+                .map_err(|_| Error::Config(format!("unusable Content-Type {content_type:?}")))?;
             template = template
-                .with_header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .with_body(Bytes::from(body));
+                .with_header(CONTENT_TYPE, value)
+                .with_body(wire.body);
         }
         if let Some(serial) = &self.wechatpay_serial {
             template = template.with_header(WECHATPAY_SERIAL, serial.clone());
         }
+        let signed_body: Option<Bytes> = wire.signed_body;
         let hook = SignEachAttempt {
             signer: &self.signer,
             clock: self.clock.as_ref(),
+            signed_body: signed_body.as_deref(),
         };
         let response = self
             .transport
@@ -83,10 +90,16 @@ impl Core {
             .map_err(map_transport)?;
         let request_id = response.request_id().map(str::to_owned);
         if !response.is_success() {
+            // Error answers are often unsigned; a signed one is marked verified.
+            let verified = self
+                .verifier
+                .verify_headers(response.headers(), response.body())
+                .is_ok();
             return Err(Error::Api(Box::new(ApiError::from_response(
                 response.status(),
                 response.body(),
                 request_id,
+                verified,
             ))));
         }
         // Fail closed: nothing of an unverified body reaches the caller.
@@ -107,7 +120,7 @@ impl Core {
         }
         serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
             source,
-            what,
+            what: O::SPEC.response_type,
             request_id,
         })
     }

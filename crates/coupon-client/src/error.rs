@@ -28,15 +28,25 @@ pub enum ErrorKind {
     Decode,
     /// A verified webhook resource did not decrypt (usually a wrong APIv3 key).
     Decryption,
+    /// A webhook delivery that was already received (same signed timestamp
+    /// and nonce): a replay, refused.
+    Replayed,
     /// The client is misconfigured (bad key, bad base URL, missing setting).
     Config,
 }
 
 /// A non-2xx answer from WeChat Pay.
 ///
-/// Only 2xx bodies are signature-verified (the protocol signs the bodies worth
-/// verifying); an error body is parsed as sent, so treat `message` and
-/// `detail` as diagnostics, not as authenticated data.
+/// **Unverified unless [`verified`](Self::verified)**: the protocol signs the
+/// 2xx bodies worth verifying; an error answer is checked against the
+/// WeChat Pay keys when it carries a signature, and is otherwise taken as
+/// sent — by WeChat Pay, or by anything between you and it. So `code`,
+/// `message` and `detail` are diagnostics, never instructions: the SDK acts
+/// on nothing in them but the documented retry of 429/5xx statuses (with a
+/// `Retry-After` capped by the retry policy's maximum delay), and its text
+/// fields hold the server's words with control characters escaped and their
+/// length bounded (see [`coupon_model::text::excerpt`]), so they are safe
+/// to print and log.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     /// HTTP status.
@@ -50,6 +60,27 @@ pub struct ApiError {
     pub detail: Option<ErrorDetail>,
     /// The `Request-ID` to quote to WeChat Pay support.
     pub request_id: Option<String>,
+    /// Whether the answer carried a WeChat Pay signature that verified.
+    pub verified: bool,
+}
+
+/// The longest `message` kept from an error answer (characters).
+const MAX_MESSAGE_CHARS: usize = 512;
+/// The longest `code`, `detail` string, or `Request-ID` kept (characters).
+const MAX_FIELD_CHARS: usize = 128;
+
+fn bounded(text: &str, max: usize) -> String {
+    coupon_model::text::excerpt(text, max).into_owned()
+}
+
+/// A `detail.value` of at most 1 KiB of JSON; a larger one becomes an
+/// excerpt of its text.
+fn bounded_value(value: serde_json::Value) -> serde_json::Value {
+    match serde_json::to_string(&value) {
+        Ok(text) if text.len() <= 1024 && !matches!(value, serde_json::Value::String(_)) => value,
+        Ok(text) => serde_json::Value::String(bounded(&text, MAX_MESSAGE_CHARS)),
+        Err(_) => serde_json::Value::Null,
+    }
 }
 
 impl ApiError {
@@ -57,14 +88,25 @@ impl ApiError {
         status: StatusCode,
         body: &[u8],
         request_id: Option<String>,
+        verified: bool,
     ) -> Self {
+        let request_id = request_id.map(|id| bounded(&id, MAX_FIELD_CHARS));
         match serde_json::from_slice::<ApiErrorBody>(body) {
             Ok(parsed) => ApiError {
                 status,
-                code: parsed.code,
-                message: parsed.message,
-                detail: parsed.detail,
+                code: match parsed.code {
+                    ErrorCode::Unknown(code) => ErrorCode::Unknown(bounded(&code, MAX_FIELD_CHARS)),
+                    known => known,
+                },
+                message: bounded(&parsed.message, MAX_MESSAGE_CHARS),
+                detail: parsed.detail.map(|d| ErrorDetail {
+                    field: d.field.map(|t| bounded(&t, MAX_FIELD_CHARS)),
+                    issue: d.issue.map(|t| bounded(&t, MAX_MESSAGE_CHARS)),
+                    location: d.location.map(|t| bounded(&t, MAX_FIELD_CHARS)),
+                    value: d.value.map(bounded_value),
+                }),
                 request_id,
+                verified,
             },
             Err(_) => ApiError {
                 status,
@@ -75,10 +117,13 @@ impl ApiError {
                 ),
                 detail: None,
                 request_id,
+                verified,
             },
         }
     }
 
+    /// What to do, by code. For an unverified answer it is advice *if the
+    /// answer is genuine*.
     fn advice(&self) -> &'static str {
         match self.code {
             ErrorCode::ParamError | ErrorCode::InvalidRequest => {
@@ -113,6 +158,16 @@ pub enum Error {
         /// The value given.
         value: String,
     },
+    /// The operation cannot be sent as asked — the side lacks it, the partner
+    /// side needs a `brand_id` that is missing, a brand call names another
+    /// brand, or an upload's digest does not match its file; nothing went on
+    /// the wire.
+    Unsendable {
+        /// The operation's name (`send-user-product-coupon`, …).
+        operation: &'static str,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// WeChat Pay answered with an error status.
     Api(Box<ApiError>),
     /// The response failed verification and was discarded unread.
@@ -141,6 +196,11 @@ pub enum Error {
     Pagination(String),
     /// A verified webhook resource could not be decrypted.
     Decryption(wxpay_sign::Error),
+    /// A webhook delivery whose signed timestamp and nonce were seen before.
+    Replayed {
+        /// The notification's id (an excerpt).
+        notification_id: String,
+    },
     /// The client configuration is unusable (or a request could not be signed).
     Config(String),
 }
@@ -149,13 +209,16 @@ impl Error {
     /// The kind, for matching.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidRequest(_) | Error::InvalidParameter { .. } => ErrorKind::InvalidRequest,
+            Error::InvalidRequest(_)
+            | Error::InvalidParameter { .. }
+            | Error::Unsendable { .. } => ErrorKind::InvalidRequest,
             Error::Api(_) => ErrorKind::Api,
             Error::Verification { source, .. } if is_probe(source) => ErrorKind::SignatureProbe,
             Error::Verification { .. } => ErrorKind::Verification,
             Error::Transport(_) => ErrorKind::Transport,
             Error::Decode { .. } | Error::Pagination(_) => ErrorKind::Decode,
             Error::Decryption(_) => ErrorKind::Decryption,
+            Error::Replayed { .. } => ErrorKind::Replayed,
             Error::Config(_) => ErrorKind::Config,
         }
     }
@@ -217,6 +280,9 @@ impl fmt::Display for Error {
                 f,
                 "request not sent: {name} {value:?} is a dot segment that would change the request path; pass the real {name}"
             ),
+            Error::Unsendable { operation, reason } => {
+                write!(f, "request not sent: {operation}: {reason}")
+            }
             Error::Api(e) => {
                 write!(
                     f,
@@ -228,7 +294,16 @@ impl fmt::Display for Error {
                 if let Some(field) = e.detail.as_ref().and_then(|d| d.field.as_deref()) {
                     write!(f, " (field {field})")?;
                 }
-                write!(f, "{}; {}", rid(&e.request_id), e.advice())
+                if e.verified {
+                    write!(f, "{}; {}", rid(&e.request_id), e.advice())
+                } else {
+                    write!(
+                        f,
+                        "{}; unverified answer (not signed by WeChat Pay): if it is genuine, {}",
+                        rid(&e.request_id),
+                        e.advice()
+                    )
+                }
             }
             Error::Verification {
                 source, request_id, ..
@@ -249,8 +324,9 @@ impl fmt::Display for Error {
                 };
                 write!(
                     f,
-                    "{what}: signature verification failed{}: {source}",
-                    rid(request_id)
+                    "{what}: signature verification failed{}: {}",
+                    rid(request_id),
+                    coupon_model::text::excerpt(&source.to_string(), 300)
                 )?;
                 if matches!(source, wxpay_sign::Error::BadSignature { .. }) {
                     f.write_str(". If every message fails, the WeChat Pay public key configured under that id is the wrong one: download it again from the merchant platform")?;
@@ -264,8 +340,9 @@ impl fmt::Display for Error {
                 request_id,
             } => write!(
                 f,
-                "the verified {what} does not parse{}: {source}; the SDK may be older than the API — report it with the Request-ID",
-                rid(request_id)
+                "the verified {what} does not parse{}: {}; the SDK may be older than the API — report it with the Request-ID",
+                rid(request_id),
+                coupon_model::text::excerpt(&source.to_string(), 300)
             ),
             Error::Pagination(msg) => write!(
                 f,
@@ -274,6 +351,10 @@ impl fmt::Display for Error {
             Error::Decryption(e) => write!(
                 f,
                 "the webhook verified but its resource did not decrypt: {e}; check the APIv3 key (brands: the brand API key)"
+            ),
+            Error::Replayed { notification_id } => write!(
+                f,
+                "notification {notification_id} rejected: this exact delivery (signed timestamp and nonce) was received before, so it is a replay; WeChat Pay's own redeliveries carry a new nonce and pass"
             ),
             Error::Config(msg) => write!(f, "client configuration: {msg}"),
         }
@@ -289,7 +370,9 @@ impl std::error::Error for Error {
             Error::Decode { source, .. } => Some(source),
             Error::Api(_)
             | Error::InvalidParameter { .. }
+            | Error::Unsendable { .. }
             | Error::Pagination(_)
+            | Error::Replayed { .. }
             | Error::Config(_) => None,
         }
     }

@@ -2,12 +2,18 @@
 //!
 //! Two clients, because the two sides sign differently:
 //! - [`BrandClient`] — a brand's own calls (`WECHATPAY-BRAND-SHA256-RSA2048`,
-//!   paths under `/brand/…`, `Wechatpay-Serial` sent): list stocks, add a stock,
-//!   list a user's coupons, with [`Stream`](futures_core::Stream)s that follow
-//!   `next_page_token` one page at a time.
+//!   paths under `/brand/…`, `Wechatpay-Serial` sent).
 //! - [`PartnerClient`] — a service provider acting for a brand
-//!   (`WECHATPAY2-SHA256-RSA2048`, paths under `/v3/…`, `brand_id` in the body):
-//!   update a product coupon.
+//!   (`WECHATPAY2-SHA256-RSA2048`, paths under `/v3/…`, the brand named in
+//!   each request's body or query).
+//!
+//! Both send every operation of the table
+//! ([`coupon_model::operations`]: each `…Request` type's docs give its method,
+//! paths, body, answer and paging) with one generic `call`, and follow any
+//! paged list with `stream`, a [`Stream`](futures_core::Stream) that follows
+//! `next_page_token` one page at a time. A few shorthands remain for the
+//! first four operations (`list_stocks`, `add_stock`, `list_user_coupons`,
+//! `update_product_coupon`).
 //!
 //! Every operation validates the request with `coupon-model` before anything goes
 //! on the wire, signs each attempt afresh (retries carry a new timestamp and nonce),
@@ -45,17 +51,17 @@ mod brand;
 mod config;
 mod core;
 mod encode;
-mod endpoints;
 mod error;
 mod paginate;
 mod partner;
+mod request;
 mod webhook;
 
 pub use brand::{BrandClient, BrandClientBuilder};
 pub use error::{ApiError, Error, ErrorKind};
 pub use paginate::ItemStream;
 pub use partner::{PartnerClient, PartnerClientBuilder};
-pub use webhook::{ReceivedWebhook, WebhookHandler};
+pub use webhook::{Delivery, MemoryReplayGuard, ReceivedWebhook, ReplayGuard, WebhookHandler};
 
 pub use coupon_http;
 pub use coupon_model;

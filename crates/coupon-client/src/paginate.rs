@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use coupon_model::ids::PageToken;
+use coupon_model::operation::PagedOperation;
 use futures_core::Stream;
 
 use crate::error::Error;
@@ -25,14 +26,28 @@ pub(crate) struct Page<T> {
     pub(crate) next_page_token: Option<String>,
 }
 
-impl<T> Page<T> {
-    /// From a list response's item list and `next_page_token`.
-    pub(crate) fn new(items: Option<Vec<T>>, next_page_token: Option<PageToken>) -> Self {
-        Self {
-            items: items.unwrap_or_default(),
-            next_page_token: next_page_token.map(|t| t.as_str().to_owned()),
+/// The stream of every item of a paged operation: `call(request)` fetches one
+/// page, with the request's `page_token` set to the token to fetch (the
+/// request's own `page_token` first).
+pub(crate) fn follow_pages<O, F, Fut>(request: O, call: F) -> ItemStream<O::Item>
+where
+    O: PagedOperation,
+    F: Fn(O) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<O::Response, Error>> + Send + 'static,
+{
+    let first = request.page_token().map(|t| t.as_str().to_owned());
+    paginate(first, move |token| {
+        let mut request = request.clone();
+        request.set_page_token(token.map(PageToken::from));
+        let page = call(request);
+        async move {
+            let page = O::into_page(page.await?);
+            Ok(Page {
+                items: page.items,
+                next_page_token: page.next_page_token.map(PageToken::into_string),
+            })
         }
-    }
+    })
 }
 
 /// More consecutive empty pages than this (each with a next token) is treated as a

@@ -31,6 +31,21 @@ const SEND_PAYLOAD: &str = r#"{"brand_id":"1001","coupon_code":"CODE_0001","prod
 
 /// A notification as WeChat Pay would post it.
 fn notification(event_type: &str, plaintext: &str, signature_prefix: &str) -> (HeaderMap, Vec<u8>) {
+    delivery(
+        event_type,
+        plaintext,
+        signature_prefix,
+        "N0NCE0123456789ABCDEFGHIJKLMNOPQ",
+    )
+}
+
+/// One delivery of a notification, signed with `signature_nonce`.
+fn delivery(
+    event_type: &str,
+    plaintext: &str,
+    signature_prefix: &str,
+    signature_nonce: &str,
+) -> (HeaderMap, Vec<u8>) {
     let key = ApiV3Key::new(APIV3).unwrap();
     let nonce = "a1b2c3d4e5f6";
     let ciphertext = encrypt_resource(&key, nonce, "product_coupon", plaintext.as_bytes()).unwrap();
@@ -51,7 +66,7 @@ fn notification(event_type: &str, plaintext: &str, signature_prefix: &str) -> (H
     .to_string()
     .into_bytes();
     let signed = ResponseSigner::new(KEY_ID, wechatpay_key().clone())
-        .sign(&body, NOW - 10, "N0NCE0123456789ABCDEFGHIJKLMNOPQ")
+        .sign(&body, NOW - 10, signature_nonce)
         .unwrap();
     let mut headers = HeaderMap::new();
     coupon_client::wxpay_sign::SignatureHeaders::new(
@@ -163,4 +178,100 @@ fn the_handler_debug_shows_no_key_material() {
     let text = format!("{:?}", handler(APIV3));
     assert!(!text.contains("0123456789abcdef"));
     assert!(text.contains("redacted"));
+}
+
+#[test]
+fn a_replayed_delivery_is_refused_and_a_genuine_redelivery_passes() {
+    let handler = handler(APIV3);
+    let (headers, body) = notification("PRODUCT_COUPON.SEND", SEND_PAYLOAD, "");
+    assert!(handler.handle(&headers, &body).is_ok());
+    // The same bytes and headers again: a replay.
+    let replay = handler.handle(&headers, &body);
+    let err = replay.as_ref().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Replayed);
+    assert!(err.to_string().contains("EV-2018022511223320873"), "{err}");
+    assert_eq!(
+        WebhookHandler::status_for(&replay),
+        StatusCode::UNAUTHORIZED
+    );
+    // WeChat Pay's redelivery of the same notification carries a new nonce.
+    let (headers, body) = delivery(
+        "PRODUCT_COUPON.SEND",
+        SEND_PAYLOAD,
+        "",
+        "R3DELIVERY456789ABCDEFGHIJKLMNOP",
+    );
+    assert!(handler.handle(&headers, &body).is_ok());
+    // A clone shares the guard; without a guard, replays pass verification.
+    assert_eq!(
+        handler.clone().handle(&headers, &body).unwrap_err().kind(),
+        ErrorKind::Replayed
+    );
+    assert!(
+        handler
+            .without_replay_guard()
+            .handle(&headers, &body)
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_custom_replay_guard_decides_and_its_failure_refuses_the_delivery() {
+    #[derive(Debug)]
+    struct Broken;
+    impl coupon_client::ReplayGuard for Broken {
+        fn first_delivery(
+            &self,
+            _: &coupon_client::Delivery<'_>,
+        ) -> Result<bool, coupon_client::coupon_http::BoxError> {
+            Err("store unreachable".into())
+        }
+    }
+    let (headers, body) = notification("PRODUCT_COUPON.SEND", SEND_PAYLOAD, "");
+    let result = handler(APIV3)
+        .with_replay_guard(Arc::new(Broken))
+        .handle(&headers, &body);
+    assert_eq!(
+        WebhookHandler::status_for(&result),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "fail closed: WeChat Pay retries"
+    );
+}
+
+#[test]
+fn the_memory_guard_forgets_deliveries_older_than_its_window_and_stays_bounded() {
+    use coupon_client::{Delivery, MemoryReplayGuard, ReplayGuard};
+    let guard = MemoryReplayGuard::new(3);
+    let at = |timestamp: i64, nonce: &'static str| Delivery::new(timestamp, nonce, KEY_ID, "n");
+    assert!(guard.first_delivery(&at(NOW, "a")).unwrap());
+    assert!(!guard.first_delivery(&at(NOW, "a")).unwrap());
+    assert!(guard.first_delivery(&at(NOW, "b")).unwrap());
+    // Ten minutes of signed time later, "a" is forgotten (its signature has
+    // long expired, so the verifier refuses it anyway).
+    assert!(guard.first_delivery(&at(NOW + 601, "c")).unwrap());
+    assert!(guard.first_delivery(&at(NOW, "a")).unwrap());
+    // At capacity the oldest goes first.
+    for nonce in ["d", "e", "f"] {
+        assert!(guard.first_delivery(&at(NOW + 601, nonce)).unwrap());
+    }
+    assert!(!guard.first_delivery(&at(NOW + 601, "f")).unwrap());
+}
+
+#[test]
+fn failure_answers_are_generic() {
+    let (headers, body) = notification("PRODUCT_COUPON.SEND", SEND_PAYLOAD, "");
+    let mut tampered = body.clone();
+    tampered[5] ^= 1;
+    for result in [
+        handler(APIV3).handle(&headers, &tampered),
+        handler(APIV3).handle(&HeaderMap::new(), &body),
+        handler(b"ffffffffffffffffffffffffffffffff").handle(&headers, &body),
+    ] {
+        let failure = WebhookHandler::failure_body(result.as_ref().unwrap_err());
+        assert!(!failure.contains(KEY_ID), "{failure}");
+        assert!(!failure.contains(&NOW.to_string()[..6]), "{failure}");
+        assert!(!failure.to_lowercase().contains("apiv3"), "{failure}");
+        let parsed: serde_json::Value = serde_json::from_str(&failure).unwrap();
+        assert_eq!(parsed["code"], "FAIL");
+    }
 }

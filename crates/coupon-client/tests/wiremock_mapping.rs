@@ -1,134 +1,26 @@
 //! The client against wiremock on loopback: what goes on the wire, and how every
 //! kind of answer is mapped.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use coupon_client::coupon_http::{RetryPolicy, Transport};
 use coupon_client::coupon_model::ErrorCode;
+use coupon_client::coupon_model::product_coupon::UpdateProductCouponBody;
 use coupon_client::coupon_model::product_coupon::{
     ProductCouponDisplayInfo, UpdateProductCouponRequest,
 };
-use coupon_client::coupon_model::stock::{ListStocksRequest, StockState};
+use coupon_client::coupon_model::stock::{CreateStockBody, ListStocksRequest, StockState};
 use coupon_client::wxpay_sign::{
-    ParsedAuthorization, PrivateKey, ResponseSigner, Scheme, SignableRequest, SignatureHeaders,
-    SystemClock, check_timestamp, verify_request,
+    ParsedAuthorization, PrivateKey, Scheme, SignableRequest, SystemClock, check_timestamp,
+    verify_request,
 };
 use coupon_client::{BrandClient, ErrorKind, PartnerClient};
 use futures_util::StreamExt;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const PUB_KEY_ID: &str = "PUB_KEY_ID_0000000000000000000000000001";
-
-struct Keys {
-    client: PrivateKey,
-    wechatpay: PrivateKey,
-}
-
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| Keys {
-        client: PrivateKey::generate().unwrap(),
-        wechatpay: PrivateKey::generate().unwrap(),
-    })
-}
-
-fn transport(server: &MockServer) -> Transport {
-    Transport::builder()
-        .primary_base_url(server.uri())
-        .without_backup()
-        .retry_policy(RetryPolicy::no_retry())
-        .request_timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-fn brand(server: &MockServer) -> BrandClient {
-    BrandClient::builder()
-        .brand_id("1001")
-        .serial_no("CLIENTSERIAL01")
-        .private_key(keys().client.clone())
-        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
-        .transport(transport(server))
-        .build()
-        .unwrap()
-}
-
-fn partner(server: &MockServer) -> PartnerClient {
-    PartnerClient::builder()
-        .mchid("1900000001")
-        .serial_no("CLIENTSERIAL02")
-        .private_key(keys().client.clone())
-        .wechatpay_public_key(PUB_KEY_ID, keys().wechatpay.public_key())
-        .transport(transport(server))
-        .build()
-        .unwrap()
-}
-
-/// How a signed response should be tampered with.
-#[derive(Clone, Copy)]
-enum Tamper {
-    None,
-    Probe,
-    BadSignature,
-    UnknownSerial,
-    Stale,
-}
-
-/// A wiremock responder that signs its body like WeChat Pay.
-struct Signed {
-    status: u16,
-    body: String,
-    tamper: Tamper,
-}
-
-impl Respond for Signed {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let serial = if matches!(self.tamper, Tamper::UnknownSerial) {
-            "PUB_KEY_ID_UNKNOWN"
-        } else {
-            PUB_KEY_ID
-        };
-        let signer = ResponseSigner::new(serial, keys().wechatpay.clone());
-        let mut now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        if matches!(self.tamper, Tamper::Stale) {
-            now -= 301;
-        }
-        let signed = signer
-            .sign(
-                self.body.as_bytes(),
-                now,
-                "NONCE0123456789ABCDEFGHIJKLMNOPQ",
-            )
-            .unwrap();
-        let signature = match self.tamper {
-            Tamper::Probe => format!("WECHATPAY/SIGNTEST/{}", signed.signature()),
-            Tamper::BadSignature => signer
-                .sign(b"other body", now, signed.nonce())
-                .unwrap()
-                .signature()
-                .to_owned(),
-            _ => signed.signature().to_owned(),
-        };
-        let headers = SignatureHeaders::new(now, signed.nonce(), signature, serial);
-        let mut map = http::HeaderMap::new();
-        headers.apply_to(&mut map).unwrap();
-        let mut t = ResponseTemplate::new(self.status)
-            .set_body_raw(self.body.clone().into_bytes(), "application/json")
-            .insert_header(
-                "Request-ID",
-                "08F0F4B4BE0610A8031890C0BB0120D4C60F28A2AC01-0",
-            );
-        for (name, value) in map.iter() {
-            t = t.insert_header(name.as_str(), value.to_str().unwrap());
-        }
-        t
-    }
-}
+mod common;
+use common::{PUB_KEY_ID, Signed, Tamper, brand, keys, partner, transport};
 
 const STOCKS_PATH: &str = "/brand/marketing/product-coupon/product-coupons/1000000013/stocks";
 
@@ -202,12 +94,14 @@ async fn partner_update_uses_the_merchant_scheme_and_carries_brand_id_in_the_bod
         .await;
     let request = UpdateProductCouponRequest::new(
         "1000000013",
-        "upd_20250101_0001",
-        "1001",
-        ProductCouponDisplayInfo::new(
-            "全场满减券",
-            "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
-        ),
+        UpdateProductCouponBody::new(
+            "upd_20250101_0001",
+            ProductCouponDisplayInfo::new(
+                "全场满减券",
+                "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
+            ),
+        )
+        .with_brand_id("1001"),
     );
     let pc = partner(&server)
         .update_product_coupon(&request)
@@ -275,6 +169,47 @@ async fn an_error_status_maps_to_an_api_error_with_code_detail_and_request_id() 
         text.contains("PARAM_ERROR") && text.contains("page_size") && text.contains("Request-ID"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn an_unsigned_error_answer_is_marked_unverified_escaped_and_bounded() {
+    // The Signed responder signs error answers too: those verify.
+    let signed = list_with(400, r#"{"code":"PARAM_ERROR","message":"m"}"#, Tamper::None).await;
+    assert!(signed.api_error().unwrap().verified);
+    assert!(!signed.to_string().contains("unverified"), "{signed}");
+
+    // An unsigned (or forged) answer with terminal escapes and a huge message.
+    let server = MockServer::start().await;
+    let message = format!("forged\\n\\u001b[2J{}", "x".repeat(100_000));
+    let body = format!(
+        r#"{{"code":"ALREADY\u0007EXISTS","message":"{message}","detail":{{"field":"a\rb","value":"{}"}}}}"#,
+        "v".repeat(10_000)
+    );
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let err = brand(&server)
+        .list_stocks(&ListStocksRequest::new("1000000013"))
+        .await
+        .unwrap_err();
+    let api = err.api_error().unwrap();
+    assert!(!api.verified);
+    assert!(
+        api.message.starts_with("forged\\n\\u{1b}[2J"),
+        "{}",
+        &api.message[..40]
+    );
+    assert!(api.message.chars().count() < 600, "bounded");
+    assert!(!api.message.chars().any(char::is_control));
+    assert_eq!(api.code.as_str(), "ALREADY\\u{7}EXISTS");
+    let detail = api.detail.as_ref().unwrap();
+    assert_eq!(detail.field.as_deref(), Some("a\\rb"));
+    assert!(detail.value.as_ref().unwrap().as_str().unwrap().len() < 2_000);
+    let text = err.to_string();
+    assert!(text.contains("unverified answer"), "{text}");
+    assert!(!text.chars().any(char::is_control), "{text}");
+    assert!(text.len() < 2_000);
 }
 
 #[tokio::test]
@@ -509,8 +444,7 @@ async fn every_attempt_is_signed_afresh_over_the_same_bytes() {
     .unwrap();
     let request = coupon_client::coupon_model::stock::AddStockRequest::new(
         "1000000013",
-        "retry_20250101_0001",
-        stock,
+        CreateStockBody::new("retry_20250101_0001", stock),
     );
     // The verified 200 is not a stock: a Decode error, after both attempts.
     let err = client.add_stock(&request).await.unwrap_err();
@@ -639,12 +573,14 @@ async fn a_partner_client_sends_wechatpay_serial_when_asked() {
         .unwrap();
     let request = UpdateProductCouponRequest::new(
         "1000000013",
-        "upd_20250101_0002",
-        "1001",
-        ProductCouponDisplayInfo::new(
-            "全场满减券",
-            "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
-        ),
+        UpdateProductCouponBody::new(
+            "upd_20250101_0002",
+            ProductCouponDisplayInfo::new(
+                "全场满减券",
+                "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx",
+            ),
+        )
+        .with_brand_id("1001"),
     );
     client.update_product_coupon(&request).await.unwrap();
     let req = &server.received_requests().await.unwrap()[0];

@@ -189,8 +189,27 @@ impl Default for HyperConnectorConfig {
 
 type Stack = TimeoutConnect<hyper_rustls::HttpsConnector<TcpConnector>>;
 
+#[cfg(not(any(feature = "ring", feature = "aws-lc")))]
+compile_error!(
+    "coupon-http needs a TLS crypto provider: enable the feature `ring` (the default) or \
+     `aws-lc`, e.g. `coupon-http = { version = \"…\", default-features = false, features = [\"aws-lc\"] }`"
+);
+
+/// The rustls crypto provider of the compiled-in backend, passed to rustls
+/// explicitly (rustls' process-wide default is neither read nor installed, so it
+/// does not matter which providers other crates of the program enable).
+/// `aws-lc` wins when both features are on, as in `wxpay-sign`.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    #[cfg(feature = "aws-lc")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(all(feature = "ring", not(feature = "aws-lc")))]
+    let provider = rustls::crypto::ring::default_provider();
+    Arc::new(provider)
+}
+
 /// The default connector: hyper 1 through `hyper-util`'s pooled client, TLS by rustls
-/// on the `ring` provider, HTTP/1.1 and HTTP/2 negotiated by ALPN.
+/// on the crypto provider of the compiled-in backend (`ring` by default, `aws-lc-rs`
+/// with feature `aws-lc`; see the crate docs), HTTP/1.1 and HTTP/2 negotiated by ALPN.
 ///
 /// For `https://` the client offers `h2` and `http/1.1` by ALPN and speaks whatever
 /// the server picks (HTTP/1.1 when the server does not use ALPN). The server's
@@ -220,7 +239,7 @@ impl HyperConnector {
     /// no usable native root certificate, or a [`RootCertificates::Custom`] that is
     /// empty or holds a malformed certificate.
     pub fn new(config: HyperConnectorConfig) -> Result<Self, Error> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crypto_provider();
         let builder = hyper_rustls::HttpsConnectorBuilder::new();
         let builder = match &config.roots {
             RootCertificates::WebPki => builder

@@ -13,7 +13,8 @@
 //!   [`AttemptHook`] adds per-attempt headers, so every attempt carries a fresh
 //!   signature (timestamp and nonce).
 //! - [`HttpConnector`] is the pluggable HTTP stack; the default [`HyperConnector`] is
-//!   hyper 1 with a keep-alive pool, rustls on `ring`, HTTP/1.1 and HTTP/2 by ALPN,
+//!   hyper 1 with a keep-alive pool, rustls (see [Crypto backend](#crypto-backend)),
+//!   HTTP/1.1 and HTTP/2 by ALPN,
 //!   and a response body limit enforced while streaming. It speaks `https://` only,
 //!   unless a base URL is written with `http://` (local tests, sandboxes).
 //! - TLS trusts the Mozilla roots bundled by `webpki-roots` by default
@@ -64,6 +65,24 @@
 //! | `Retry-After` | [`MAX_RETRY_AFTER_LEN`] bytes, delay capped by [`RetryPolicy::max_delay`] | ignored beyond |
 //! | `Request-ID` | [`MAX_REQUEST_ID_LEN`] bytes of visible ASCII | dropped otherwise |
 //! | one attempt / one call | request timeout 30 s / time budget 60 s | timers |
+//!
+//! # Crypto backend
+//!
+//! The default connector's TLS runs on a rustls crypto provider chosen at compile
+//! time, to match `wxpay-sign`'s backend so a build links one crypto library:
+//!
+//! | feature | links | TLS |
+//! |---|---|---|
+//! | `ring` (default) | `ring` 0.17 | rustls' `ring` provider |
+//! | `aws-lc` | `aws-lc-rs` (AWS-LC, built from C by `aws-lc-sys`) | rustls' `aws_lc_rs` provider |
+//!
+//! Depend on the crate with `default-features = false, features = ["aws-lc"]` to
+//! link AWS-LC only. Both features at once compile (Cargo unifies features across a
+//! build): the connector then uses aws-lc-rs and ring is linked but unused. With
+//! neither, the crate does not compile. The connector always hands its provider to
+//! rustls explicitly and never installs a process-wide default, so other rustls
+//! users in the program are unaffected. Feature `native-roots` is independent of
+//! the backend.
 //!
 //! ```no_run
 //! use coupon_http::{Attempt, BoxError, RequestTemplate, Transport};

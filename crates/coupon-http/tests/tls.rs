@@ -54,15 +54,34 @@ struct TlsServer {
     requests: Arc<Mutex<Vec<Version>>>,
 }
 
+/// The server's rustls provider: the same backend as the client's.
+fn server_provider() -> rustls::crypto::CryptoProvider {
+    #[cfg(feature = "aws-lc")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(all(feature = "ring", not(feature = "aws-lc")))]
+    let provider = rustls::crypto::ring::default_provider();
+    provider
+}
+
 impl TlsServer {
     /// Serves `cert`/`key` on 127.0.0.1, offering `alpn`, answering every request
     /// with 200 "ok" and a `Request-ID`.
     async fn start(cert: &str, key: &str, alpn: &[&[u8]]) -> Self {
+        Self::start_with_provider(cert, key, alpn, server_provider()).await
+    }
+
+    /// [`TlsServer::start`] with a given server-side crypto provider.
+    async fn start_with_provider(
+        cert: &str,
+        key: &str,
+        alpn: &[&[u8]],
+        provider: rustls::crypto::CryptoProvider,
+    ) -> Self {
         let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
             .collect::<Result<Vec<_>, _>>()
             .unwrap();
         let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(provider);
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .unwrap()
@@ -190,6 +209,26 @@ async fn https_without_alpn_on_the_server_falls_back_to_http1() {
     let (alpn, versions) = call_trusted(&[], transport).await;
     assert_eq!(alpn, None);
     assert_eq!(versions, [Version::HTTP_11]);
+}
+
+/// The connector speaks TLS with the compiled-in backend's provider: a server that
+/// offers only the hybrid post-quantum group X25519MLKEM768, which rustls' aws-lc-rs
+/// provider supports and its ring provider does not, completes the handshake.
+#[cfg(feature = "aws-lc")]
+#[tokio::test]
+async fn with_aws_lc_the_connector_uses_the_aws_lc_rs_provider() {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.kx_groups = vec![rustls::crypto::aws_lc_rs::kx_group::X25519MLKEM768];
+    let mut server = TlsServer::start_with_provider(SERVER_CERT, SERVER_KEY, &[H1], provider).await;
+    let transport = builder(&server.url)
+        .add_root_certificate_pem(CA)
+        .unwrap()
+        .build()
+        .unwrap();
+    let response = transport.execute(&get(), &NoopHook).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let handshake = server.next_handshake().await;
+    assert!(matches!(handshake, Handshake::Done(_)), "{handshake:?}");
 }
 
 // ---------------------------------------------------------------- refusal

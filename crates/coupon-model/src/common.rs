@@ -112,6 +112,15 @@ pub struct CouponAvailablePeriod {
     /// Irregular availability windows; not together with `available_days`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub irregular_available_period_list: Option<Vec<TimePeriod>>,
+    /// Days between two uses of a sequential coupon (the brand Java model and
+    /// every brand sequential sample set it inside the bundle's period; the
+    /// Go models lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_days: Option<i64>,
+    /// Seconds the coupon stays usable after it is received (a third-party
+    /// SDK's model only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_seconds: Option<i64>,
 }
 
 impl CouponAvailablePeriod {
@@ -444,6 +453,13 @@ pub struct UsageRuleDisplayInfo {
     /// App jump path (with `APP`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_path: Option<String>,
+    /// How the app is opened (a third-party SDK's model only; values not
+    /// documented).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_jump_type: Option<String>,
+    /// A passcode link (a third-party SDK's model only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passcode_link: Option<String>,
     /// Usage description, at most 1000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_description: Option<String>,

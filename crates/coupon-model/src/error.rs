@@ -104,6 +104,14 @@ pub enum ModelError {
         /// The underlying serde_json error (with line and column).
         source: serde_json::Error,
     },
+    /// A path or query parameter the operation does not take, or whose text
+    /// does not parse as its type.
+    Parameter {
+        /// The parameter's name as given.
+        name: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
     /// A time string is not RFC 3339.
     InvalidTime {
         /// The string as given.
@@ -118,11 +126,18 @@ impl fmt::Display for ModelError {
         match self {
             Self::Json { what, source } => write!(
                 f,
-                "could not parse the {what}: {source}; check that the document is the JSON object the API page describes"
+                "could not parse the {what}: {}; check that the document is the JSON object the API page describes",
+                crate::text::excerpt(&source.to_string(), 300)
+            ),
+            Self::Parameter { name, message } => write!(
+                f,
+                "parameter \"{}\": {message}",
+                crate::text::excerpt(name, 64)
             ),
             Self::InvalidTime { value, reason } => write!(
                 f,
-                "invalid time {value:?}: {reason}; write RFC 3339 such as 2025-08-01T00:00:00+08:00"
+                "invalid time \"{}\": {reason}; write RFC 3339 such as 2025-08-01T00:00:00+08:00",
+                crate::text::excerpt(value, 48)
             ),
         }
     }
@@ -132,7 +147,7 @@ impl std::error::Error for ModelError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Json { source, .. } => Some(source),
-            Self::InvalidTime { .. } => None,
+            Self::Parameter { .. } | Self::InvalidTime { .. } => None,
         }
     }
 }

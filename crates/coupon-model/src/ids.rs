@@ -94,3 +94,13 @@ id_type! {
     /// coupon (`out_product_no`), echoed back unchanged.
     OutProductNo
 }
+
+id_type! {
+    /// A brand store's id (`store_id`), as associated with stocks.
+    StoreId
+}
+
+id_type! {
+    /// An image-generation task id (`task_id`, partner side).
+    TaskId
+}

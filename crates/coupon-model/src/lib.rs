@@ -3,14 +3,35 @@
 //! validation. Pure data — no I/O, no async, no crypto; depends only on
 //! `serde` and `serde_json`.
 //!
-//! Modules by resource:
+//! # The operation table
+//! [`operations`] describes every endpoint of the API, brand and partner, one
+//! entry each (34 operations: 30 on the brand side, 34 on the partner side),
+//! and generates each operation's request type (`…Request`) from it. Every
+//! request implements [`Operation`] (its [`OperationSpec`] — method, path
+//! suffix, placeholders, query, body and answer types, paging, idempotency
+//! key — and its parameters), paged lists also [`PagedOperation`]; clients are
+//! generic over them. [`operation::route`] matches a request path for
+//! servers, [`operation::visit_operation`] picks a typed operation by name.
+//!
+//! # Modules by resource
+//! Each holds its bodies and answers, and re-exports its request types:
+//! - [`product_coupon`]: [`product_coupon::ProductCoupon`]; create (with its first stock or
+//!   bundle), get, update (page 003), deactivate.
+//! - [`stock`]: [`stock::Stock`]; create (page 001, "add stock"), get, list (page 000),
+//!   update, update budget, deactivate.
+//! - [`stock_bundle`]: [`stock_bundle::StockBundle`]; create, update, update budget.
+//! - [`store`]: associate, disassociate and list the stores of stocks and bundles.
+//! - [`coupon_code`]: upload codes to an `UPLOAD` stock.
+//! - [`user_coupon`]: [`user_coupon::UserCoupon`]; send, pre-send, confirm, use, return,
+//!   deactivate, get, list (page 002).
+//! - [`notify`]: the notification URL (get, set).
+//! - [`media`]: image upload (`multipart/form-data`).
+//! - [`image_task`], [`coupon_bundle`]: partner-only operations known from a third-party
+//!   SDK's models.
+//! - [`webhook`]: notification envelope, event types, the decrypted payloads.
 //! - [`ids`]: identifier newtypes ([`ids::ProductCouponId`], [`ids::StockId`], …).
 //! - [`time`]: [`time::Timestamp`] (exact wire string) and its RFC 3339 view.
 //! - [`common`]: shared sub-objects (available periods, discount rules, display infos, [`common::Fen`]).
-//! - [`stock`]: [`stock::Stock`], list stocks (page 000), add stock (page 001).
-//! - [`product_coupon`]: [`product_coupon::ProductCoupon`], partner update (page 003).
-//! - [`user_coupon`]: [`user_coupon::UserCoupon`], list user coupons (page 002).
-//! - [`webhook`]: notification envelope, event types, the SEND payload.
 //! - [`error`]: the WeChat Pay error body and this crate's [`ModelError`].
 //! - [`validate`]: [`RuleId`], [`Violation`], [`Violations`], [`ValidationContext`].
 //!
@@ -40,9 +61,11 @@
 //! | `ProductCouponSendEvent` | `coupon_code`, `product_coupon_id`, `stock_id`, `openid` | identity of the coupon and its holder |
 //! | `ApiErrorBody` | `code` (`message` defaults to `""`) | the code is the error |
 //!
-//! Request types are strict instead: `NewStock`, `AddStockBody` and
-//! `UpdateProductCouponBody` require every documented-required field, and
-//! their constructors take them. Lists are `Option<Vec<_>>` so that an
+//! Request bodies are strict instead: every `…Body` type (and `NewStock`)
+//! requires the documented-required fields, including the idempotency key
+//! (`out_request_no`, `send_request_no`) wherever the API takes one, and
+//! their constructors take them. The partner side's `brand_id` is an
+//! `Option` in every body: the partner client fills it in. Lists are `Option<Vec<_>>` so that an
 //! explicit `[]` round-trips. Money is [`common::Fen`] (分); time fields are
 //! [`time::Timestamp`] (byte-exact round trip); the samples' spellings
 //! `PROGRESSIVE_BUNDLE` and `progressive_bundle_usage_info` are accepted and
@@ -82,16 +105,31 @@
 mod macros;
 
 pub mod common;
+pub mod coupon_bundle;
+pub mod coupon_code;
 pub mod error;
 pub mod ids;
+pub mod image_task;
+pub mod media;
+pub mod notify;
+pub mod operation;
+pub mod operations;
 pub mod product_coupon;
 pub mod stock;
+pub mod stock_bundle;
+pub mod store;
+pub mod text;
 pub mod time;
 pub mod user_coupon;
 pub mod validate;
 pub mod webhook;
 
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, ModelError};
+pub use operation::{
+    BrandOperation, HttpMethod, Operation, OperationSpec, PagedOperation, PartnerOperation,
+    RequestBody, Side,
+};
+pub use operations::OPERATIONS;
 pub use validate::{RuleId, ValidationContext, Violation, Violations};
 
 /// Parses a JSON document into `T`, naming `what` in the error (e.g.

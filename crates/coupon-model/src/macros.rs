@@ -83,6 +83,16 @@ macro_rules! id_type {
                 self.0 == *other
             }
         }
+
+        impl $crate::operation::ParamValue for $name {
+            fn to_param(&self) -> String {
+                self.0.clone()
+            }
+
+            fn from_param(value: &str) -> Result<Self, String> {
+                Ok(Self(value.to_owned()))
+            }
+        }
     };
 }
 
@@ -173,6 +183,16 @@ macro_rules! string_enum {
             }
         }
 
+        impl $crate::operation::ParamValue for $name {
+            fn to_param(&self) -> String {
+                self.as_str().to_owned()
+            }
+
+            fn from_param(value: &str) -> Result<Self, String> {
+                Ok(Self::from(value))
+            }
+        }
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -200,6 +220,50 @@ macro_rules! string_enum {
                 }
 
                 deserializer.deserialize_str(EnumVisitor)
+            }
+        }
+    };
+}
+
+/// The brand-side path prefix, as a literal (for `concat!`).
+macro_rules! brand_prefix {
+    () => {
+        "/brand/marketing/product-coupon"
+    };
+}
+
+/// The partner-side path prefix, as a literal (for `concat!`).
+macro_rules! partner_prefix {
+    () => {
+        "/v3/marketing/partner/product-coupon"
+    };
+}
+
+/// Implements [`RequestBody`](crate::operation::RequestBody) for a body type:
+/// `validate_request` runs `$validate(&self)`; with `brand_id`, the body's
+/// `brand_id: Option<BrandId>` field is the partner side's brand.
+macro_rules! impl_request_body {
+    ($ty:ty, validate = $validate:expr, brand_id) => {
+        impl $crate::operation::RequestBody for $ty {
+            fn validate_request(&self) -> Result<(), $crate::Violations> {
+                let validate: fn(&$ty) -> Result<(), $crate::Violations> = $validate;
+                validate(self)
+            }
+
+            fn brand_id(&self) -> Option<&$crate::ids::BrandId> {
+                self.brand_id.as_ref()
+            }
+
+            fn set_brand_id(&mut self, brand_id: Option<$crate::ids::BrandId>) {
+                self.brand_id = brand_id;
+            }
+        }
+    };
+    ($ty:ty, validate = $validate:expr) => {
+        impl $crate::operation::RequestBody for $ty {
+            fn validate_request(&self) -> Result<(), $crate::Violations> {
+                let validate: fn(&$ty) -> Result<(), $crate::Violations> = $validate;
+                validate(self)
             }
         }
     };

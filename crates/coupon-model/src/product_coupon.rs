@@ -1,15 +1,25 @@
-//! The product coupon (商品券) and the partner "modify product coupon"
-//! request (page 003, `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}`).
+//! The product coupon (商品券) and the bodies of the operations on it:
+//! create (with its first stock or stock bundle), update (page 003 for the
+//! partner side) and deactivate. Get answers a [`ProductCoupon`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::common::{DiscountCouponUsageRule, Fen, NormalCouponUsageRule};
 use crate::ids::{AppId, BrandId, OutProductNo, OutRequestNo, ProductCouponId, RequestNo};
+use crate::stock::{NewStock, Stock};
+use crate::stock_bundle::StockBundle;
 use crate::time::Timestamp;
 use crate::validate::{
     Checker, ModeKind, Path, RuleId, ScopeKind, TypeKind, ValidationContext, Violations,
     check_deactivation, check_matches_type, check_max_chars, check_opt_time, check_out_request_no,
-    check_range,
+    check_range, validate_request_no,
+};
+
+/// The request types of this resource's operations (defined by the table in
+/// [`crate::operations`]).
+pub use crate::operations::{
+    CreateProductCouponRequest, DeactivateProductCouponRequest, GetProductCouponRequest,
+    UpdateProductCouponRequest,
 };
 
 string_enum! {
@@ -154,6 +164,60 @@ mod wire {
         brand_id: Option<BrandId>,
     }
 
+    /// Input shape of a create body: both names of the sequential info, and
+    /// a sequential bundle sent under `stock` (the partner Go samples).
+    #[derive(Deserialize)]
+    pub(super) struct CreateProductCouponWire {
+        out_request_no: OutRequestNo,
+        #[serde(default)]
+        brand_id: Option<BrandId>,
+        scope: ProductCouponScope,
+        #[serde(rename = "type")]
+        coupon_type: ProductCouponType,
+        usage_mode: UsageMode,
+        #[serde(default)]
+        single_usage_info: Option<SingleUsageInfo>,
+        #[serde(default)]
+        sequential_usage_info: Option<SequentialUsageInfo>,
+        #[serde(default)]
+        progressive_bundle_usage_info: Option<SequentialUsageInfo>,
+        display_info: ProductCouponDisplayInfo,
+        #[serde(default)]
+        out_product_no: Option<OutProductNo>,
+        #[serde(default)]
+        stock: Option<NewStock>,
+        #[serde(default)]
+        stock_bundle: Option<NewStock>,
+    }
+
+    impl From<CreateProductCouponWire> for CreateProductCouponBody {
+        fn from(w: CreateProductCouponWire) -> Self {
+            let bundle_under_stock = w.usage_mode == UsageMode::Sequential
+                && w.stock_bundle.is_none()
+                && w.stock.as_ref().is_some_and(|s| {
+                    s.progressive_bundle_usage_rule.is_some() && s.single_usage_rule.is_none()
+                });
+            let (stock, stock_bundle) = if bundle_under_stock {
+                (None, w.stock)
+            } else {
+                (w.stock, w.stock_bundle)
+            };
+            Self {
+                out_request_no: w.out_request_no,
+                brand_id: w.brand_id,
+                scope: w.scope,
+                coupon_type: w.coupon_type,
+                usage_mode: w.usage_mode,
+                single_usage_info: w.single_usage_info,
+                sequential_usage_info: w.sequential_usage_info.or(w.progressive_bundle_usage_info),
+                display_info: w.display_info,
+                out_product_no: w.out_product_no,
+                stock,
+                stock_bundle,
+            }
+        }
+    }
+
     impl From<ProductCouponWire> for ProductCoupon {
         fn from(w: ProductCouponWire) -> Self {
             Self {
@@ -187,9 +251,61 @@ impl ProductCoupon {
     }
 
     pub(crate) fn check(&self, c: &mut Checker, p: &Path<'_>) {
-        let scope = self.scope.as_ref().and_then(ScopeKind::of);
-        let kind = self.coupon_type.as_ref().and_then(TypeKind::of);
-        let mode = self.usage_mode.as_ref().and_then(ModeKind::of);
+        let parts = self.parts();
+        parts.check_presence(c, p);
+        // deactivation-iff-deactivated
+        if let Some(state) = &self.state {
+            let deactivated = match state {
+                ProductCouponState::Deactivated => Some(true),
+                ProductCouponState::Unknown(_) => None,
+                _ => Some(false),
+            };
+            check_deactivation(
+                c,
+                p,
+                deactivated,
+                "state",
+                state.as_str(),
+                [
+                    self.deactivate_request_no.is_some(),
+                    self.deactivate_time.is_some(),
+                    self.deactivate_reason.is_some(),
+                ],
+            );
+        }
+        parts.check_nested(c, p);
+        check_opt_time(c, p, "deactivate_time", self.deactivate_time.as_ref());
+    }
+
+    fn parts(&self) -> CouponParts<'_> {
+        CouponParts {
+            scope: self.scope.as_ref(),
+            coupon_type: self.coupon_type.as_ref(),
+            usage_mode: self.usage_mode.as_ref(),
+            single_usage_info: self.single_usage_info.as_ref(),
+            sequential_usage_info: self.sequential_usage_info.as_ref(),
+            display_info: self.display_info.as_ref(),
+        }
+    }
+}
+
+/// The fields a product coupon and a create-product-coupon body share, and
+/// the rules on them.
+struct CouponParts<'a> {
+    scope: Option<&'a ProductCouponScope>,
+    coupon_type: Option<&'a ProductCouponType>,
+    usage_mode: Option<&'a UsageMode>,
+    single_usage_info: Option<&'a SingleUsageInfo>,
+    sequential_usage_info: Option<&'a SequentialUsageInfo>,
+    display_info: Option<&'a ProductCouponDisplayInfo>,
+}
+
+impl CouponParts<'_> {
+    /// The "present iff" rules between scope, type, usage mode and the infos.
+    fn check_presence(&self, c: &mut Checker, p: &Path<'_>) {
+        let scope = self.scope.and_then(ScopeKind::of);
+        let kind = self.coupon_type.and_then(TypeKind::of);
+        let mode = self.usage_mode.and_then(ModeKind::of);
 
         // single-info-iff-single-all
         let single_expected = match (mode, scope) {
@@ -209,15 +325,15 @@ impl ProductCoupon {
                 &p.key("single_usage_info"),
                 format!(
                     "remove single_usage_info: it is present only when usage_mode is SINGLE and scope is ALL (here {} / {})",
-                    self.usage_mode.as_ref().map_or("-", UsageMode::as_str),
-                    self.scope.as_ref().map_or("-", ProductCouponScope::as_str)
+                    self.usage_mode.map_or("-", UsageMode::as_str),
+                    self.scope.map_or("-", ProductCouponScope::as_str)
                 ),
             ),
             _ => {}
         }
         // rule-matches-type on single_usage_info (EXCHANGE is reported by
         // exchange-only-single-scope / single-info-iff-single-all instead).
-        if let (Some(info), Some(kind)) = (&self.single_usage_info, kind) {
+        if let (Some(info), Some(kind)) = (self.single_usage_info, kind) {
             if kind != TypeKind::Exchange {
                 check_matches_type(
                     c,
@@ -258,33 +374,20 @@ impl ProductCoupon {
                     .to_owned(),
             );
         }
-        // deactivation-iff-deactivated
-        if let Some(state) = &self.state {
-            let deactivated = match state {
-                ProductCouponState::Deactivated => Some(true),
-                ProductCouponState::Unknown(_) => None,
-                _ => Some(false),
-            };
-            check_deactivation(
-                c,
-                p,
-                deactivated,
-                "state",
-                state.as_str(),
-                [
-                    self.deactivate_request_no.is_some(),
-                    self.deactivate_time.is_some(),
-                    self.deactivate_reason.is_some(),
-                ],
-            );
-        }
-        if let Some(info) = &self.sequential_usage_info {
+    }
+
+    /// The rules inside the sequential info and the display.
+    fn check_nested(&self, c: &mut Checker, p: &Path<'_>) {
+        if let Some(info) = self.sequential_usage_info {
             info.check(c, &p.key("sequential_usage_info"));
         }
-        if let Some(display) = &self.display_info {
-            display.check(c, &p.key("display_info"), scope);
+        if let Some(display) = self.display_info {
+            display.check(
+                c,
+                &p.key("display_info"),
+                self.scope.and_then(ScopeKind::of),
+            );
         }
-        check_opt_time(c, p, "deactivate_time", self.deactivate_time.as_ref());
     }
 }
 
@@ -544,62 +647,52 @@ pub struct ComboChoice {
     pub mini_program_path: Option<String>,
 }
 
-/// Partner request to modify a product coupon's display (page 003):
-/// `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}`,
-/// merchant signing scheme. The response is a [`ProductCoupon`] (with `brand_id`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpdateProductCouponRequest {
-    /// Path parameter: the product coupon to modify.
-    pub product_coupon_id: ProductCouponId,
-    /// The JSON body.
-    pub body: UpdateProductCouponBody,
-}
-
-/// The JSON body of [`UpdateProductCouponRequest`].
+/// The JSON body of `update-product-coupon` (page 003 for the partner side):
+/// `{"out_request_no", "display_info", "brand_id"}`.
 ///
-/// Required (request type, strict): all three fields.
+/// Required (request type, strict): `out_request_no` and `display_info`.
+/// `brand_id` is the partner side's (the partner client fills in its brand
+/// when it is absent); the brand side sends none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateProductCouponBody {
     /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`.
     pub out_request_no: OutRequestNo,
     /// The new display information.
     pub display_info: ProductCouponDisplayInfo,
-    /// The brand the partner acts for.
-    pub brand_id: BrandId,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
 }
 
-/// The response of [`UpdateProductCouponRequest`].
+/// The response of `update-product-coupon`.
 pub type UpdateProductCouponResponse = ProductCoupon;
 
-impl UpdateProductCouponRequest {
-    /// HTTP method.
-    pub const METHOD: &'static str = "PATCH";
-    /// Path template; substitute the percent-encoded `product_coupon_id`.
-    pub const PATH_TEMPLATE: &'static str =
-        "/v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}";
-
-    /// A request for `product_coupon_id`.
+impl UpdateProductCouponBody {
+    /// A body setting `display_info`.
     pub fn new(
-        product_coupon_id: impl Into<ProductCouponId>,
         out_request_no: impl Into<OutRequestNo>,
-        brand_id: impl Into<BrandId>,
         display_info: ProductCouponDisplayInfo,
     ) -> Self {
         Self {
-            product_coupon_id: product_coupon_id.into(),
-            body: UpdateProductCouponBody {
-                out_request_no: out_request_no.into(),
-                display_info,
-                brand_id: brand_id.into(),
-            },
+            out_request_no: out_request_no.into(),
+            display_info,
+            brand_id: None,
         }
     }
 
-    /// Validates the body (see [`UpdateProductCouponBody::validate`]).
-    pub fn validate(&self, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
-        self.body.validate(ctx)
+    /// For brand `brand_id` (partner side; the partner client's default
+    /// brand is used when unset).
+    pub fn with_brand_id(mut self, brand_id: impl Into<BrandId>) -> Self {
+        self.brand_id = Some(brand_id.into());
+        self
     }
 }
+
+impl_request_body!(
+    UpdateProductCouponBody,
+    validate = |b| b.validate(None),
+    brand_id
+);
 
 impl UpdateProductCouponBody {
     /// Checks `out-request-no-format` and the display rules. The product
@@ -618,3 +711,298 @@ impl UpdateProductCouponBody {
         c.finish()
     }
 }
+
+/// The JSON body of `create-product-coupon`: the product coupon and its first
+/// stock (`usage_mode` `SINGLE`) or stock bundle (sequential).
+///
+/// Required (request type, strict): `out_request_no`, `scope`, `type`,
+/// `usage_mode`, `display_info`. `brand_id` is the partner side's (filled in
+/// by the partner client when absent).
+///
+/// Spellings accepted on input, written as the pages write them:
+/// `progressive_bundle_usage_info` → `sequential_usage_info`, `usage_mode`
+/// `PROGRESSIVE_BUNDLE` → `SEQUENTIAL`. The sources disagree on where a
+/// sequential coupon's first stocks go: the models and the Java samples use
+/// `stock_bundle`, the partner Go samples put the bundle under `stock`. A
+/// sequential body whose `stock` carries a `progressive_bundle_usage_rule`
+/// (and no `stock_bundle`) is read as that bundle and written as
+/// `stock_bundle`. Both `stock` and `stock_bundle` are a [`NewStock`], which
+/// holds the union of the stock shapes the sources build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "wire::CreateProductCouponWire")]
+pub struct CreateProductCouponBody {
+    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`; reusing it with
+    /// another body gives `ALREADY_EXISTS`.
+    pub out_request_no: OutRequestNo,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+    /// What the coupon applies to.
+    pub scope: ProductCouponScope,
+    /// The kind of discount (`type`).
+    #[serde(rename = "type")]
+    pub coupon_type: ProductCouponType,
+    /// Single or sequential use.
+    pub usage_mode: UsageMode,
+    /// The discount of a storewide single-use coupon; iff `SINGLE` + `ALL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single_usage_info: Option<SingleUsageInfo>,
+    /// The sequential settings; iff `usage_mode` is sequential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential_usage_info: Option<SequentialUsageInfo>,
+    /// What the user sees.
+    pub display_info: ProductCouponDisplayInfo,
+    /// The merchant's own product number (not checked for uniqueness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_product_no: Option<OutProductNo>,
+    /// The first stock, for `usage_mode` `SINGLE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<NewStock>,
+    /// The first stock bundle, for a sequential coupon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_bundle: Option<NewStock>,
+}
+
+impl CreateProductCouponBody {
+    /// A single-use product coupon with its first stock. A storewide (`ALL`)
+    /// coupon also needs [`with_single_usage_info`](Self::with_single_usage_info).
+    pub fn single(
+        out_request_no: impl Into<OutRequestNo>,
+        scope: ProductCouponScope,
+        coupon_type: ProductCouponType,
+        display_info: ProductCouponDisplayInfo,
+        stock: NewStock,
+    ) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            brand_id: None,
+            scope,
+            coupon_type,
+            usage_mode: UsageMode::Single,
+            single_usage_info: None,
+            sequential_usage_info: None,
+            display_info,
+            out_product_no: None,
+            stock: Some(stock),
+            stock_bundle: None,
+        }
+    }
+
+    /// A sequential (multi-use) product coupon with its first stock bundle.
+    pub fn sequential(
+        out_request_no: impl Into<OutRequestNo>,
+        scope: ProductCouponScope,
+        coupon_type: ProductCouponType,
+        sequential_usage_info: SequentialUsageInfo,
+        display_info: ProductCouponDisplayInfo,
+        stock_bundle: NewStock,
+    ) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            brand_id: None,
+            scope,
+            coupon_type,
+            usage_mode: UsageMode::Sequential,
+            single_usage_info: None,
+            sequential_usage_info: Some(sequential_usage_info),
+            display_info,
+            out_product_no: None,
+            stock: None,
+            stock_bundle: Some(stock_bundle),
+        }
+    }
+
+    /// With the storewide discount (`single_usage_info`).
+    pub fn with_single_usage_info(mut self, info: SingleUsageInfo) -> Self {
+        self.single_usage_info = Some(info);
+        self
+    }
+
+    /// With the merchant's product number.
+    pub fn with_out_product_no(mut self, out_product_no: impl Into<OutProductNo>) -> Self {
+        self.out_product_no = Some(out_product_no.into());
+        self
+    }
+
+    /// For brand `brand_id` (partner side).
+    pub fn with_brand_id(mut self, brand_id: impl Into<BrandId>) -> Self {
+        self.brand_id = Some(brand_id.into());
+        self
+    }
+
+    /// The context this body gives its own stocks (scope, type, usage mode,
+    /// sequential count).
+    pub fn context(&self) -> ValidationContext {
+        ValidationContext {
+            scope: Some(self.scope.clone()),
+            coupon_type: Some(self.coupon_type.clone()),
+            usage_mode: Some(self.usage_mode.clone()),
+            sequential_count: self.sequential_usage_info.as_ref().and_then(|i| i.count),
+            page_token_sent: None,
+        }
+    }
+
+    /// Checks every rule of the product coupon and of its stock or stock
+    /// bundle, which the body's own scope, type and usage mode give their
+    /// context; `stock-matches-usage-mode`; `out-request-no-format`.
+    /// Pointers are relative to the body.
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut c = Checker::request();
+        let p = Path::ROOT;
+        check_out_request_no(&mut c, &p.key("out_request_no"), &self.out_request_no);
+        let parts = CouponParts {
+            scope: Some(&self.scope),
+            coupon_type: Some(&self.coupon_type),
+            usage_mode: Some(&self.usage_mode),
+            single_usage_info: self.single_usage_info.as_ref(),
+            sequential_usage_info: self.sequential_usage_info.as_ref(),
+            display_info: Some(&self.display_info),
+        };
+        parts.check_presence(&mut c, &p);
+        // stock-matches-usage-mode
+        if let Some(mode) = ModeKind::of(&self.usage_mode) {
+            let (wanted, unwanted) = match mode {
+                ModeKind::Single => (
+                    ("stock", self.stock.is_some()),
+                    ("stock_bundle", self.stock_bundle.is_some()),
+                ),
+                ModeKind::Sequential => (
+                    ("stock_bundle", self.stock_bundle.is_some()),
+                    ("stock", self.stock.is_some()),
+                ),
+            };
+            if !wanted.1 {
+                c.report(
+                    RuleId::StockMatchesUsageMode,
+                    &p.key(wanted.0),
+                    format!(
+                        "add {}: usage_mode {} creates the coupon with its first {}",
+                        wanted.0,
+                        self.usage_mode,
+                        wanted.0.replace('_', " ")
+                    ),
+                );
+            }
+            if unwanted.1 {
+                c.report(
+                    RuleId::StockMatchesUsageMode,
+                    &p.key(unwanted.0),
+                    format!(
+                        "remove {}: usage_mode {} takes {} instead",
+                        unwanted.0, self.usage_mode, wanted.0
+                    ),
+                );
+            }
+        }
+        parts.check_nested(&mut c, &p);
+        let ctx = self.context();
+        if let Some(stock) = &self.stock {
+            stock.check(&mut c, &p.key("stock"), Some(&ctx));
+        }
+        if let Some(bundle) = &self.stock_bundle {
+            bundle.check(&mut c, &p.key("stock_bundle"), Some(&ctx));
+        }
+        c.finish()
+    }
+}
+
+impl_request_body!(
+    CreateProductCouponBody,
+    validate = CreateProductCouponBody::validate,
+    brand_id
+);
+
+/// The answer of `create-product-coupon`: the product coupon with the stock
+/// or stock bundle it was created with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateProductCouponResponse {
+    /// The product coupon (its fields are the answer's top-level fields).
+    #[serde(flatten)]
+    pub product_coupon: ProductCoupon,
+    /// The first stock (single use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<Stock>,
+    /// The first stock bundle (sequential).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_bundle: Option<CreatedStockBundle>,
+}
+
+/// The `stock_bundle` of a create-product-coupon answer. The sources
+/// disagree on its shape: the Go models answer a stock bundle
+/// (`stock_bundle_id` + `stock_list`), the Java model a single stock. Either
+/// is read (a `stock_id` without a `stock_list` means a stock) and written
+/// back in the shape it came in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum CreatedStockBundle {
+    /// The bundle with its stocks (Go models).
+    Bundle(StockBundle),
+    /// One stock (Java model).
+    Stock(Box<Stock>),
+}
+
+impl CreatedStockBundle {
+    /// The stocks of the bundle (one for the single-stock shape).
+    pub fn stocks(&self) -> &[Stock] {
+        match self {
+            Self::Bundle(bundle) => bundle.stock_list.as_deref().unwrap_or(&[]),
+            Self::Stock(stock) => core::slice::from_ref(stock.as_ref()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CreatedStockBundle {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let is_stock = value.get("stock_id").is_some() && value.get("stock_list").is_none();
+        if is_stock {
+            serde_json::from_value(value)
+                .map(|stock| Self::Stock(Box::new(stock)))
+                .map_err(serde::de::Error::custom)
+        } else {
+            serde_json::from_value(value)
+                .map(Self::Bundle)
+                .map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+/// The JSON body of `deactivate-product-coupon`.
+///
+/// Required (request type, strict): `out_request_no`, `deactivate_reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeactivateProductCouponBody {
+    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`; echoed as the
+    /// coupon's `deactivate_request_no`.
+    pub out_request_no: OutRequestNo,
+    /// Why it is deactivated.
+    pub deactivate_reason: String,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+}
+
+impl DeactivateProductCouponBody {
+    /// A body with its reason.
+    pub fn new(
+        out_request_no: impl Into<OutRequestNo>,
+        deactivate_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            deactivate_reason: deactivate_reason.into(),
+            brand_id: None,
+        }
+    }
+
+    /// Checks `out-request-no-format`.
+    pub fn validate(&self) -> Result<(), Violations> {
+        validate_request_no(&self.out_request_no)
+    }
+}
+
+impl_request_body!(
+    DeactivateProductCouponBody,
+    validate = DeactivateProductCouponBody::validate,
+    brand_id
+);

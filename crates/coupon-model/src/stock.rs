@@ -1,6 +1,7 @@
-//! Stocks (批次) of a product coupon: the stock object, its rules, the
-//! list-stocks request/response (page 000) and the add-stock request
-//! (page 001).
+//! Stocks (批次) of a product coupon: the stock object and its rules, the
+//! list-stocks answer (page 000), and the bodies of create (page 001, "add
+//! stock"), update, update-budget and deactivate. The request types are in
+//! [`crate::operations`].
 
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +14,16 @@ use crate::ids::{
 };
 use crate::time::Timestamp;
 use crate::validate::{
-    Checker, ModeKind, Path, RuleId, ScopeKind, ValidationContext, Violations, check_deactivation,
-    check_matches_type, check_max_chars, check_opt_time, check_out_request_no, check_range,
-    list_response_context, push_paging_pairs, validate_list_request, validate_list_response,
+    Checker, ModeKind, Path, RuleId, ScopeKind, TypeKind, ValidationContext, Violations,
+    check_deactivation, check_matches_type, check_max_chars, check_opt_time, check_out_request_no,
+    check_range, list_response_context, validate_list_response, validate_request_no,
+};
+
+/// The request types of this resource's operations (defined by the table in
+/// [`crate::operations`]).
+pub use crate::operations::{
+    AddStockRequest, CreateStockRequest, DeactivateStockRequest, GetStockRequest,
+    ListStocksRequest, UpdateStockBudgetRequest, UpdateStockRequest,
 };
 
 string_enum! {
@@ -225,24 +233,88 @@ impl SequentialUsageRule {
     }
 }
 
-/// The rule of one step of a stock bundle (`progressive_bundle_usage_rule`
-/// on a stock, page 000's second example): one discount object, not a list.
-/// The stock then also carries `stock_bundle_info`.
+/// A stock bundle's rule (`progressive_bundle_usage_rule`), in either of
+/// the two forms the sources use:
+/// - on a returned stock that is one step of a bundle (page 000's second
+///   example, the Go models' `StockUsageRule`): one `normal_coupon` /
+///   `discount_coupon` / `exchange_coupon` object; the stock then also
+///   carries `stock_bundle_info`;
+/// - on a bundle to create (the Java models' `ProgressiveBundleUsageRule`,
+///   `StockBundleUsageRule`): one discount per use in `normal_coupon_list` /
+///   `discount_coupon_list` / `exchange_coupon_list`, and `special_first`
+///   (Java models and samples only; the Go models lack it). The partner
+///   samples build the single-object form for a bundle to create.
+///
+/// The type holds both forms (a third-party SDK's model does too); the rules
+/// check the list form when a list is present, the single form otherwise.
 ///
 /// Required: `coupon_available_period`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressiveBundleUsageRule {
-    /// When this step can be used.
+    /// When this step (or the bundle) can be used.
     pub coupon_available_period: CouponAvailablePeriod,
-    /// For type `NORMAL`.
+    /// For type `NORMAL` (single-object form).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normal_coupon: Option<NormalCouponUsageRule>,
-    /// For type `DISCOUNT`.
+    /// For type `DISCOUNT` (single-object form).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_coupon: Option<DiscountCouponUsageRule>,
-    /// For type `EXCHANGE`.
+    /// For type `EXCHANGE` (single-object form).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_coupon: Option<ExchangeCouponUsageRule>,
+    /// Per-use fixed-amount discounts, type `NORMAL` (list form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_coupon_list: Option<Vec<NormalCouponUsageRule>>,
+    /// Per-use percentage discounts, type `DISCOUNT` (list form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_coupon_list: Option<Vec<DiscountCouponUsageRule>>,
+    /// Per-use exchange prices, type `EXCHANGE` (list form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_coupon_list: Option<Vec<ExchangeCouponUsageRule>>,
+    /// Whether the first use is a special offer (list form, Java sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_first: Option<bool>,
+}
+
+impl ProgressiveBundleUsageRule {
+    /// A rule with the period and no discounts yet.
+    pub fn new(coupon_available_period: CouponAvailablePeriod) -> Self {
+        Self {
+            coupon_available_period,
+            normal_coupon: None,
+            discount_coupon: None,
+            exchange_coupon: None,
+            normal_coupon_list: None,
+            discount_coupon_list: None,
+            exchange_coupon_list: None,
+            special_first: None,
+        }
+    }
+
+    /// With per-use fixed-amount discounts (list form).
+    pub fn with_normal_coupons(mut self, list: Vec<NormalCouponUsageRule>) -> Self {
+        self.normal_coupon_list = Some(list);
+        self
+    }
+
+    /// With per-use percentage discounts (list form).
+    pub fn with_discount_coupons(mut self, list: Vec<DiscountCouponUsageRule>) -> Self {
+        self.discount_coupon_list = Some(list);
+        self
+    }
+
+    /// With per-use exchange prices (list form).
+    pub fn with_exchange_coupons(mut self, list: Vec<ExchangeCouponUsageRule>) -> Self {
+        self.exchange_coupon_list = Some(list);
+        self
+    }
+
+    /// Whether a `*_coupon_list` is present (the list form).
+    pub fn is_list_form(&self) -> bool {
+        self.normal_coupon_list.is_some()
+            || self.discount_coupon_list.is_some()
+            || self.exchange_coupon_list.is_some()
+    }
 }
 
 /// Which stock bundle a stock belongs to, and its step (`stock_bundle_info`).
@@ -446,6 +518,34 @@ impl Stock {
     }
 }
 
+/// `rule-list-matches-type` on a rule's three coupon lists (their lengths,
+/// when present) against the sequential `count`.
+fn check_list_matches_type(
+    c: &mut Checker,
+    p: &Path<'_>,
+    kind: TypeKind,
+    lens: [Option<usize>; 3],
+    count: Option<i64>,
+) {
+    let named_len = match kind {
+        TypeKind::Normal => lens[0],
+        TypeKind::Discount => lens[1],
+        TypeKind::Exchange => lens[2],
+    };
+    check_matches_type(
+        c,
+        p,
+        RuleId::RuleListMatchesType,
+        kind,
+        [
+            ("normal_coupon_list", lens[0].is_some()),
+            ("discount_coupon_list", lens[1].is_some()),
+            ("exchange_coupon_list", lens[2].is_some()),
+        ],
+        named_len.zip(count),
+    );
+}
+
 /// The context rules on a stock's usage rules (shared by [`Stock`] and
 /// [`NewStock`]), then the periods inside them.
 fn check_usage_rules(
@@ -543,28 +643,16 @@ fn check_usage_rules(
     if let Some(rule) = sequential {
         let sp = p.key("sequential_usage_rule");
         if let (Some(ModeKind::Sequential), Some(kind)) = (mode, kind) {
-            let lens = [
-                rule.normal_coupon_list.as_ref().map(Vec::len),
-                rule.discount_coupon_list.as_ref().map(Vec::len),
-                rule.exchange_coupon_list.as_ref().map(Vec::len),
-            ];
-            let named_len = match kind {
-                crate::validate::TypeKind::Normal => lens[0],
-                crate::validate::TypeKind::Discount => lens[1],
-                crate::validate::TypeKind::Exchange => lens[2],
-            };
-            let count = ctx.and_then(|c| c.sequential_count);
-            check_matches_type(
+            check_list_matches_type(
                 c,
                 &sp,
-                RuleId::RuleListMatchesType,
                 kind,
                 [
-                    ("normal_coupon_list", lens[0].is_some()),
-                    ("discount_coupon_list", lens[1].is_some()),
-                    ("exchange_coupon_list", lens[2].is_some()),
+                    rule.normal_coupon_list.as_ref().map(Vec::len),
+                    rule.discount_coupon_list.as_ref().map(Vec::len),
+                    rule.exchange_coupon_list.as_ref().map(Vec::len),
                 ],
-                named_len.zip(count),
+                ctx.and_then(|c| c.sequential_count),
             );
         }
         rule.coupon_available_period
@@ -573,101 +661,39 @@ fn check_usage_rules(
     if let Some(rule) = progressive {
         let sp = p.key("progressive_bundle_usage_rule");
         if let (Some(ModeKind::Sequential), Some(kind)) = (mode, kind) {
-            check_matches_type(
-                c,
-                &sp,
-                RuleId::RuleMatchesType,
-                kind,
-                [
-                    ("normal_coupon", rule.normal_coupon.is_some()),
-                    ("discount_coupon", rule.discount_coupon.is_some()),
-                    ("exchange_coupon", rule.exchange_coupon.is_some()),
-                ],
-                None,
-            );
+            if rule.is_list_form() {
+                check_list_matches_type(
+                    c,
+                    &sp,
+                    kind,
+                    [
+                        rule.normal_coupon_list.as_ref().map(Vec::len),
+                        rule.discount_coupon_list.as_ref().map(Vec::len),
+                        rule.exchange_coupon_list.as_ref().map(Vec::len),
+                    ],
+                    ctx.and_then(|c| c.sequential_count),
+                );
+            } else {
+                check_matches_type(
+                    c,
+                    &sp,
+                    RuleId::RuleMatchesType,
+                    kind,
+                    [
+                        ("normal_coupon", rule.normal_coupon.is_some()),
+                        ("discount_coupon", rule.discount_coupon.is_some()),
+                        ("exchange_coupon", rule.exchange_coupon.is_some()),
+                    ],
+                    None,
+                );
+            }
         }
         rule.coupon_available_period
             .check(c, &sp.key("coupon_available_period"));
     }
 }
 
-/// List the stocks of a product coupon (page 000):
-/// `GET /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListStocksRequest {
-    /// Path parameter.
-    pub product_coupon_id: ProductCouponId,
-    /// Only stocks in this state (default: all).
-    pub state: Option<StockState>,
-    /// Page size, 1 to 50 (server default 20).
-    pub page_size: Option<u32>,
-    /// The previous response's `next_page_token`; absent for the first page.
-    pub page_token: Option<PageToken>,
-    /// Only the stocks of this stock bundle.
-    pub stock_bundle_id: Option<StockBundleId>,
-}
-
-impl ListStocksRequest {
-    /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; substitute the percent-encoded `product_coupon_id`.
-    pub const PATH_TEMPLATE: &'static str =
-        "/brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks";
-
-    /// The first page of all stocks of `product_coupon_id`.
-    pub fn new(product_coupon_id: impl Into<ProductCouponId>) -> Self {
-        Self {
-            product_coupon_id: product_coupon_id.into(),
-            state: None,
-            page_size: None,
-            page_token: None,
-            stock_bundle_id: None,
-        }
-    }
-
-    /// Only stocks in `state`.
-    pub fn with_state(mut self, state: StockState) -> Self {
-        self.state = Some(state);
-        self
-    }
-
-    /// With a page size (1 to 50).
-    pub fn with_page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
-    }
-
-    /// The page after the one that returned `token`.
-    pub fn with_page_token(mut self, token: impl Into<PageToken>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// Only the stocks of a stock bundle.
-    pub fn with_stock_bundle_id(mut self, id: impl Into<StockBundleId>) -> Self {
-        self.stock_bundle_id = Some(id.into());
-        self
-    }
-
-    /// The query parameters that are set, unencoded, in this fixed order:
-    /// `state`, `page_size`, `page_token`, `stock_bundle_id`.
-    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = Vec::with_capacity(4);
-        if let Some(state) = &self.state {
-            pairs.push(("state", state.as_str().to_owned()));
-        }
-        push_paging_pairs(&mut pairs, self.page_size, self.page_token.as_ref());
-        if let Some(id) = &self.stock_bundle_id {
-            pairs.push(("stock_bundle_id", id.as_str().to_owned()));
-        }
-        pairs
-    }
-
-    /// Checks `page-size-range` (reported at `/page_size`).
-    pub fn validate(&self) -> Result<(), Violations> {
-        validate_list_request(self.page_size)
-    }
-
+impl crate::operations::ListStocksRequest {
     /// The context for validating this request's response: records whether
     /// a `page_token` was sent; add the product coupon with
     /// [`ValidationContext::with_product_coupon`] to run the (context) rules.
@@ -710,11 +736,19 @@ impl ListStocksResponse {
     }
 }
 
-/// The stock fields of an add-stock request (the body's `stock`, page 001).
+/// A stock to create: the `stock` of create-stock (page 001) and of
+/// create-product-coupon, and the `stock_bundle` of create-stock-bundle and
+/// create-product-coupon (see [`NewStockBundle`]).
 ///
 /// Required (request type, strict): `coupon_code_mode`, `stock_send_rule`,
 /// `usage_rule_display_info`, `coupon_display_info`, `notify_config`,
 /// `store_scope`.
+///
+/// It holds the union of the shapes the sources build (`StockForCreate`,
+/// `StockBundleForCreate`, the samples' `StockForProgressiveBundle`): one of
+/// `single_usage_rule` (single use), `sequential_usage_rule` (pages 001/002)
+/// or `progressive_bundle_usage_rule` (a stock bundle), per the product
+/// coupon's usage mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewStock {
     /// Brand-only note, at most 20 characters.
@@ -727,9 +761,13 @@ pub struct NewStock {
     /// Iff the product coupon's `usage_mode` is `SINGLE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_usage_rule: Option<SingleUsageRule>,
-    /// Iff the product coupon's `usage_mode` is `SEQUENTIAL`.
+    /// Iff the product coupon's `usage_mode` is `SEQUENTIAL` (pages 001/002).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequential_usage_rule: Option<SequentialUsageRule>,
+    /// The rule of a stock bundle (its per-use discounts), for a sequential
+    /// coupon created with a bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progressive_bundle_usage_rule: Option<ProgressiveBundleUsageRule>,
     /// How usage rules are shown.
     pub usage_rule_display_info: UsageRuleDisplayInfo,
     /// How the coupon looks in the wallet.
@@ -758,6 +796,7 @@ impl NewStock {
             stock_send_rule,
             single_usage_rule: None,
             sequential_usage_rule: None,
+            progressive_bundle_usage_rule: None,
             usage_rule_display_info,
             coupon_display_info,
             notify_config,
@@ -783,13 +822,19 @@ impl NewStock {
         self
     }
 
-    fn check(&self, c: &mut Checker, p: &Path<'_>, ctx: Option<&ValidationContext>) {
+    /// With the stock bundle's rule.
+    pub fn with_progressive_bundle_usage_rule(mut self, rule: ProgressiveBundleUsageRule) -> Self {
+        self.progressive_bundle_usage_rule = Some(rule);
+        self
+    }
+
+    pub(crate) fn check(&self, c: &mut Checker, p: &Path<'_>, ctx: Option<&ValidationContext>) {
         check_usage_rules(
             c,
             p,
             self.single_usage_rule.as_ref(),
             self.sequential_usage_rule.as_ref(),
-            None,
+            self.progressive_bundle_usage_rule.as_ref(),
             ctx,
         );
         if let Some(remark) = &self.remark {
@@ -810,58 +855,58 @@ impl NewStock {
     }
 }
 
-/// Add a stock to a product coupon (page 001):
-/// `POST /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks`.
-/// The response is a [`Stock`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddStockRequest {
-    /// Path parameter.
-    pub product_coupon_id: ProductCouponId,
-    /// The JSON body.
-    pub body: AddStockBody,
-}
+/// A stock bundle to create: the same union type as a stock (the sources
+/// build it as `StockForCreate` or `StockBundleForCreate`), carrying a
+/// `progressive_bundle_usage_rule`.
+pub type NewStockBundle = NewStock;
 
-/// The JSON body of [`AddStockRequest`]: `{"out_request_no", "stock": {…}}`.
+/// The JSON body of `create-stock` (page 001, "add stock"):
+/// `{"out_request_no", "stock": {…}}`, plus `brand_id` on the partner side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddStockBody {
+pub struct CreateStockBody {
     /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`.
     pub out_request_no: OutRequestNo,
     /// The stock to create.
     pub stock: NewStock,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
 }
 
-/// The response of [`AddStockRequest`].
+/// The body of `create-stock` under the name page 001 uses.
+pub type AddStockBody = CreateStockBody;
+
+/// The response of `create-stock`.
 pub type AddStockResponse = Stock;
 
-impl AddStockRequest {
-    /// HTTP method.
-    pub const METHOD: &'static str = "POST";
-    /// Path template; substitute the percent-encoded `product_coupon_id`.
-    pub const PATH_TEMPLATE: &'static str =
-        "/brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks";
-
-    /// A request adding `stock` to `product_coupon_id`.
-    pub fn new(
-        product_coupon_id: impl Into<ProductCouponId>,
-        out_request_no: impl Into<OutRequestNo>,
-        stock: NewStock,
-    ) -> Self {
+impl CreateStockBody {
+    /// A body creating `stock`.
+    pub fn new(out_request_no: impl Into<OutRequestNo>, stock: NewStock) -> Self {
         Self {
-            product_coupon_id: product_coupon_id.into(),
-            body: AddStockBody {
-                out_request_no: out_request_no.into(),
-                stock,
-            },
+            out_request_no: out_request_no.into(),
+            stock,
+            brand_id: None,
         }
     }
 
-    /// Validates the body (see [`AddStockBody::validate`]).
-    pub fn validate(&self, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
+    /// For brand `brand_id` (partner side).
+    pub fn with_brand_id(mut self, brand_id: impl Into<BrandId>) -> Self {
+        self.brand_id = Some(brand_id.into());
+        self
+    }
+}
+
+impl_request_body!(CreateStockBody, validate = |b| b.validate(None), brand_id);
+
+impl crate::operations::CreateStockRequest {
+    /// Validates the body against the product coupon the stock is added to
+    /// (see [`CreateStockBody::validate`]): with `ctx`, the (context) rules run too.
+    pub fn validate_with(&self, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
         self.body.validate(ctx)
     }
 }
 
-impl AddStockBody {
+impl CreateStockBody {
     /// Checks every rule that applies to an add-stock body; `ctx` is the
     /// product coupon the stock is added to (without it the (context) rules
     /// are skipped). Times must carry seconds. Pointers are relative to the
@@ -874,3 +919,236 @@ impl AddStockBody {
         c.finish()
     }
 }
+
+/// The JSON body of `update-stock` and `update-stock-bundle`: the settings
+/// that can change after creation. Absent fields stay as they are.
+///
+/// Required (request type, strict): `out_request_no`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateStockBody {
+    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`.
+    pub out_request_no: OutRequestNo,
+    /// New brand-only note, at most 20 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+    /// New usage display.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
+    /// New wallet display.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_display_info: Option<CouponDisplayInfo>,
+    /// New notification settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_config: Option<NotifyConfig>,
+    /// New accepting stores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_scope: Option<StoreScope>,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+}
+
+impl UpdateStockBody {
+    /// A body changing nothing yet; set the fields to change.
+    pub fn new(out_request_no: impl Into<OutRequestNo>) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            remark: None,
+            usage_rule_display_info: None,
+            coupon_display_info: None,
+            notify_config: None,
+            store_scope: None,
+            brand_id: None,
+        }
+    }
+
+    /// Checks `out-request-no-format`, `remark-length` and the display rules.
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut c = Checker::request();
+        let p = Path::ROOT;
+        check_out_request_no(&mut c, &p.key("out_request_no"), &self.out_request_no);
+        if let Some(remark) = &self.remark {
+            check_max_chars(
+                &mut c,
+                &p.key("remark"),
+                RuleId::RemarkLength,
+                remark,
+                20,
+                "remark",
+            );
+        }
+        if let Some(info) = &self.usage_rule_display_info {
+            info.check(&mut c, &p.key("usage_rule_display_info"));
+        }
+        if let Some(info) = &self.coupon_display_info {
+            info.check(&mut c, &p.key("coupon_display_info"));
+        }
+        c.finish()
+    }
+}
+
+impl_request_body!(
+    UpdateStockBody,
+    validate = UpdateStockBody::validate,
+    brand_id
+);
+
+string_enum! {
+    /// Which budget an update-budget call changes (`update_mode`).
+    pub enum UpdateBudgetMode {
+        /// The total (`max_count`).
+        MaxCount = "MAX_COUNT",
+        /// The daily limit (`max_count_per_day`).
+        MaxCountPerDay = "MAX_COUNT_PER_DAY",
+    }
+}
+
+/// The JSON body of `update-stock-budget` and `update-stock-bundle-budget`:
+/// change `max_count` (`update_mode` `MAX_COUNT`) or `max_count_per_day`
+/// (`MAX_COUNT_PER_DAY`) from its current value to a target.
+///
+/// Required (request type, strict): `out_request_no`, `update_mode`. The
+/// `current_*` values guard against concurrent changes (what they must
+/// equal is not documented; send the stock's current limit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateBudgetBody {
+    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`.
+    pub out_request_no: OutRequestNo,
+    /// Which limit changes.
+    pub update_mode: UpdateBudgetMode,
+    /// The current `max_count` (mode `MAX_COUNT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_max_count: Option<i64>,
+    /// The new `max_count`, 1 to 100,000,000 (mode `MAX_COUNT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_max_count: Option<i64>,
+    /// The current `max_count_per_day` (mode `MAX_COUNT_PER_DAY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_max_count_per_day: Option<i64>,
+    /// The new `max_count_per_day`, 1 to 100,000,000 (mode `MAX_COUNT_PER_DAY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_max_count_per_day: Option<i64>,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+}
+
+impl UpdateBudgetBody {
+    /// Change `max_count` from `current` to `target`.
+    pub fn max_count(out_request_no: impl Into<OutRequestNo>, current: i64, target: i64) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            update_mode: UpdateBudgetMode::MaxCount,
+            current_max_count: Some(current),
+            target_max_count: Some(target),
+            current_max_count_per_day: None,
+            target_max_count_per_day: None,
+            brand_id: None,
+        }
+    }
+
+    /// Change `max_count_per_day` from `current` to `target`.
+    pub fn max_count_per_day(
+        out_request_no: impl Into<OutRequestNo>,
+        current: i64,
+        target: i64,
+    ) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            update_mode: UpdateBudgetMode::MaxCountPerDay,
+            current_max_count: None,
+            target_max_count: None,
+            current_max_count_per_day: Some(current),
+            target_max_count_per_day: Some(target),
+            brand_id: None,
+        }
+    }
+
+    /// Checks `out-request-no-format`, `budget-matches-mode` and
+    /// `max-count-range` on the targets.
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut c = Checker::request();
+        let p = Path::ROOT;
+        check_out_request_no(&mut c, &p.key("out_request_no"), &self.out_request_no);
+        let named = match self.update_mode {
+            UpdateBudgetMode::MaxCount => Some(("target_max_count", self.target_max_count)),
+            UpdateBudgetMode::MaxCountPerDay => {
+                Some(("target_max_count_per_day", self.target_max_count_per_day))
+            }
+            UpdateBudgetMode::Unknown(_) => None,
+        };
+        if let Some((field, None)) = named {
+            c.report(
+                RuleId::BudgetMatchesMode,
+                &p.key(field),
+                format!(
+                    "add {field}: update_mode {} changes that limit",
+                    self.update_mode
+                ),
+            );
+        }
+        for (field, value) in [
+            ("target_max_count", self.target_max_count),
+            ("target_max_count_per_day", self.target_max_count_per_day),
+        ] {
+            if let Some(value) = value {
+                check_range(
+                    &mut c,
+                    &p.key(field),
+                    RuleId::MaxCountRange,
+                    value,
+                    1,
+                    100_000_000,
+                    field,
+                );
+            }
+        }
+        c.finish()
+    }
+}
+
+impl_request_body!(
+    UpdateBudgetBody,
+    validate = UpdateBudgetBody::validate,
+    brand_id
+);
+
+/// The JSON body of `deactivate-stock`.
+///
+/// Required (request type, strict): `out_request_no`, `deactivate_reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeactivateStockBody {
+    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`; echoed as the
+    /// stock's `deactivate_request_no`.
+    pub out_request_no: OutRequestNo,
+    /// Why it is deactivated.
+    pub deactivate_reason: String,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+}
+
+impl DeactivateStockBody {
+    /// A body with its reason.
+    pub fn new(
+        out_request_no: impl Into<OutRequestNo>,
+        deactivate_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            deactivate_reason: deactivate_reason.into(),
+            brand_id: None,
+        }
+    }
+
+    /// Checks `out-request-no-format`.
+    pub fn validate(&self) -> Result<(), Violations> {
+        validate_request_no(&self.out_request_no)
+    }
+}
+
+impl_request_body!(
+    DeactivateStockBody,
+    validate = DeactivateStockBody::validate,
+    brand_id
+);

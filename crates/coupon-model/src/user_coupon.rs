@@ -1,18 +1,31 @@
-//! User coupons (用户商品券) and the list-user-coupons request/response
-//! (page 002, `GET /brand/marketing/product-coupon/users/{openid}/coupons`).
+//! User coupons (用户商品券): the user coupon and its rules, the
+//! list-user-coupons answer (page 002), and the bodies of send, pre-send,
+//! confirm, use, return and deactivate. The request types are in
+//! [`crate::operations`].
 
 use serde::{Deserialize, Serialize};
 
+use crate::common::Fen;
 use crate::ids::{
-    AppId, BrandId, CouponCode, MchId, OpenId, OutTradeNo, PageToken, ProductCouponId, RequestNo,
-    StockId, TransactionId, UserCouponBundleId,
+    AppId, BrandId, CouponCode, MchId, OutRequestNo, OutTradeNo, PageToken, ProductCouponId,
+    RequestNo, StockId, StoreId, TransactionId, UserCouponBundleId,
 };
 use crate::product_coupon::ProductCoupon;
 use crate::stock::Stock;
 use crate::time::Timestamp;
 use crate::validate::{
-    Checker, Path, ValidationContext, Violations, check_deactivation, check_opt_time,
-    list_response_context, push_paging_pairs, validate_list_request, validate_list_response,
+    Checker, Path, RuleId, ValidationContext, Violations, check_deactivation, check_opt_time,
+    check_out_request_no, check_request_no_field, check_time, list_response_context,
+    validate_list_response, validate_request_no,
+};
+
+/// The request types of this resource's operations (defined by the table in
+/// [`crate::operations`]).
+pub use crate::operations::{
+    ConfirmSendUserProductCouponRequest, DeactivateUserProductCouponRequest,
+    GetUserProductCouponRequest, ListUserCouponsRequest, ListUserProductCouponsRequest,
+    PreSendUserProductCouponRequest, ReturnUserProductCouponRequest, SendUserProductCouponRequest,
+    UseUserProductCouponRequest,
 };
 
 string_enum! {
@@ -116,6 +129,9 @@ pub struct CouponUsageDetail {
     /// When the use was returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_time: Option<Timestamp>,
+    /// The amount the user saved, in fen (a third-party SDK's model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_amount: Option<Fen>,
 }
 
 impl CouponUsageDetail {
@@ -169,6 +185,12 @@ pub struct SequentialUsageDetailItem {
     /// When it was deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_time: Option<Timestamp>,
+    /// The PayScore order it was used with (a third-party SDK's model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associated_pay_score_order_info: Option<AssociatedPayScoreOrderInfo>,
+    /// The amount the user saved, in fen (a third-party SDK's model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_amount: Option<Fen>,
 }
 
 /// The user coupon bundle a coupon belongs to
@@ -355,125 +377,7 @@ impl UserCoupon {
     }
 }
 
-/// List a user's coupons (page 002):
-/// `GET /brand/marketing/product-coupon/users/{openid}/coupons`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListUserCouponsRequest {
-    /// Path parameter: the user.
-    pub openid: OpenId,
-    /// The AppID the OpenID belongs to (required query parameter).
-    pub appid: AppId,
-    /// Only coupons of this product coupon.
-    pub product_coupon_id: Option<ProductCouponId>,
-    /// Only coupons of this stock.
-    pub stock_id: Option<StockId>,
-    /// Only coupons in this state.
-    pub coupon_state: Option<UserCouponState>,
-    /// Page size, 1 to 50 (server default 20).
-    pub page_size: Option<u32>,
-    /// The previous response's `next_page_token`; absent for the first page.
-    pub page_token: Option<PageToken>,
-    /// Only coupons of this user coupon bundle (samples).
-    pub user_coupon_bundle_id: Option<UserCouponBundleId>,
-    /// The brand, for the partner variant of the endpoint only.
-    pub brand_id: Option<BrandId>,
-}
-
-impl ListUserCouponsRequest {
-    /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; substitute the percent-encoded `openid`.
-    pub const PATH_TEMPLATE: &'static str =
-        "/brand/marketing/product-coupon/users/{openid}/coupons";
-
-    /// The first page of the coupons of `openid` under `appid`.
-    pub fn new(openid: impl Into<OpenId>, appid: impl Into<AppId>) -> Self {
-        Self {
-            openid: openid.into(),
-            appid: appid.into(),
-            product_coupon_id: None,
-            stock_id: None,
-            coupon_state: None,
-            page_size: None,
-            page_token: None,
-            user_coupon_bundle_id: None,
-            brand_id: None,
-        }
-    }
-
-    /// Only coupons of a product coupon.
-    pub fn with_product_coupon_id(mut self, id: impl Into<ProductCouponId>) -> Self {
-        self.product_coupon_id = Some(id.into());
-        self
-    }
-
-    /// Only coupons of a stock.
-    pub fn with_stock_id(mut self, id: impl Into<StockId>) -> Self {
-        self.stock_id = Some(id.into());
-        self
-    }
-
-    /// Only coupons in a state.
-    pub fn with_coupon_state(mut self, state: UserCouponState) -> Self {
-        self.coupon_state = Some(state);
-        self
-    }
-
-    /// With a page size (1 to 50).
-    pub fn with_page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
-    }
-
-    /// The page after the one that returned `token`.
-    pub fn with_page_token(mut self, token: impl Into<PageToken>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// Only coupons of a user coupon bundle.
-    pub fn with_user_coupon_bundle_id(mut self, id: impl Into<UserCouponBundleId>) -> Self {
-        self.user_coupon_bundle_id = Some(id.into());
-        self
-    }
-
-    /// The brand (partner endpoint).
-    pub fn with_brand_id(mut self, id: impl Into<BrandId>) -> Self {
-        self.brand_id = Some(id.into());
-        self
-    }
-
-    /// The query parameters that are set, unencoded, in this fixed order
-    /// (the page's example order, then the samples' extras):
-    /// `product_coupon_id`, `stock_id`, `appid`, `coupon_state`,
-    /// `page_size`, `page_token`, `user_coupon_bundle_id`, `brand_id`.
-    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = Vec::with_capacity(8);
-        if let Some(id) = &self.product_coupon_id {
-            pairs.push(("product_coupon_id", id.as_str().to_owned()));
-        }
-        if let Some(id) = &self.stock_id {
-            pairs.push(("stock_id", id.as_str().to_owned()));
-        }
-        pairs.push(("appid", self.appid.as_str().to_owned()));
-        if let Some(state) = &self.coupon_state {
-            pairs.push(("coupon_state", state.as_str().to_owned()));
-        }
-        push_paging_pairs(&mut pairs, self.page_size, self.page_token.as_ref());
-        if let Some(id) = &self.user_coupon_bundle_id {
-            pairs.push(("user_coupon_bundle_id", id.as_str().to_owned()));
-        }
-        if let Some(id) = &self.brand_id {
-            pairs.push(("brand_id", id.as_str().to_owned()));
-        }
-        pairs
-    }
-
-    /// Checks `page-size-range` (reported at `/page_size`).
-    pub fn validate(&self) -> Result<(), Violations> {
-        validate_list_request(self.page_size)
-    }
-
+impl crate::operations::ListUserProductCouponsRequest {
     /// The context for validating this request's response (records whether
     /// a `page_token` was sent).
     pub fn response_context(&self) -> ValidationContext {
@@ -514,4 +418,346 @@ impl ListUserCouponsResponse {
             UserCoupon::check,
         )
     }
+}
+
+/// The JSON body of `send-user-product-coupon`: which stock's coupon goes to
+/// the user (the path's `openid`).
+///
+/// Required (request type, strict): `product_coupon_id`, `stock_id`,
+/// `appid`, `send_request_no`. `coupon_code` is the brand's own code for an
+/// `API_ASSIGN` stock (the samples always set one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendUserProductCouponBody {
+    /// The product coupon.
+    pub product_coupon_id: ProductCouponId,
+    /// The stock to send from.
+    pub stock_id: StockId,
+    /// The code to give the coupon (`API_ASSIGN` stocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<CouponCode>,
+    /// The AppID the user's OpenID belongs to.
+    pub appid: AppId,
+    /// Idempotency key of the send, 6–40 characters of `[0-9A-Za-z_-]`;
+    /// echoed as the coupon's `send_request_no`.
+    pub send_request_no: RequestNo,
+    /// The brand's data, echoed in the SEND notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// Tags of the coupon (e.g. member coupons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_tag_info: Option<CouponTagInfo>,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+}
+
+impl SendUserProductCouponBody {
+    /// A send of a coupon of `stock_id` under `appid`.
+    pub fn new(
+        product_coupon_id: impl Into<ProductCouponId>,
+        stock_id: impl Into<StockId>,
+        appid: impl Into<AppId>,
+        send_request_no: impl Into<RequestNo>,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            coupon_code: None,
+            appid: appid.into(),
+            send_request_no: send_request_no.into(),
+            attach: None,
+            coupon_tag_info: None,
+            brand_id: None,
+        }
+    }
+
+    /// With the brand's own code (`API_ASSIGN` stocks).
+    pub fn with_coupon_code(mut self, code: impl Into<CouponCode>) -> Self {
+        self.coupon_code = Some(code.into());
+        self
+    }
+
+    /// With data echoed in the SEND notification.
+    pub fn with_attach(mut self, attach: impl Into<String>) -> Self {
+        self.attach = Some(attach.into());
+        self
+    }
+
+    /// Checks `out-request-no-format` on `send_request_no`.
+    pub fn validate(&self) -> Result<(), Violations> {
+        validate_send_request_no(&self.send_request_no)
+    }
+}
+
+impl_request_body!(
+    SendUserProductCouponBody,
+    validate = SendUserProductCouponBody::validate,
+    brand_id
+);
+
+/// The JSON body of `pre-send-user-product-coupon`: like a send, answered
+/// with a token for the receive component (valid 5 minutes).
+///
+/// Required (request type, strict): `product_coupon_id`, `stock_id`,
+/// `appid`, `send_request_no`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreSendUserProductCouponBody {
+    /// The product coupon.
+    pub product_coupon_id: ProductCouponId,
+    /// The stock to send from.
+    pub stock_id: StockId,
+    /// The code to give the coupon (`API_ASSIGN` stocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<CouponCode>,
+    /// The AppID the user's OpenID belongs to.
+    pub appid: AppId,
+    /// Idempotency key of the send, 6–40 characters of `[0-9A-Za-z_-]`.
+    pub send_request_no: RequestNo,
+    /// The brand's data, echoed in the SEND notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+}
+
+impl PreSendUserProductCouponBody {
+    /// A pre-send of a coupon of `stock_id` under `appid`.
+    pub fn new(
+        product_coupon_id: impl Into<ProductCouponId>,
+        stock_id: impl Into<StockId>,
+        appid: impl Into<AppId>,
+        send_request_no: impl Into<RequestNo>,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            coupon_code: None,
+            appid: appid.into(),
+            send_request_no: send_request_no.into(),
+            attach: None,
+            brand_id: None,
+        }
+    }
+
+    /// Checks `out-request-no-format` on `send_request_no`.
+    pub fn validate(&self) -> Result<(), Violations> {
+        validate_send_request_no(&self.send_request_no)
+    }
+}
+
+impl_request_body!(
+    PreSendUserProductCouponBody,
+    validate = PreSendUserProductCouponBody::validate,
+    brand_id
+);
+
+/// The answer of `pre-send-user-product-coupon`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PreSendUserProductCouponResponse {
+    /// The token for the receive component (valid 5 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Declares the body of a call on one user coupon (confirm, use, return,
+/// deactivate): the fields they all send — which coupon (with the path's
+/// `openid` and `coupon_code`), under which AppID, with which idempotency
+/// key — plus the call's own required and optional fields.
+macro_rules! user_coupon_body {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            required { $($(#[$rmeta:meta])* $req:ident : $rty:ty),* $(,)? }
+            optional { $($(#[$ometa:meta])* $opt:ident : $oty:ty),* $(,)? }
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            /// The product coupon.
+            pub product_coupon_id: ProductCouponId,
+            /// The stock the coupon was sent from.
+            pub stock_id: StockId,
+            /// The AppID the user's OpenID belongs to.
+            pub appid: AppId,
+            /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`.
+            pub out_request_no: OutRequestNo,
+            $($(#[$rmeta])* pub $req: $rty,)*
+            $(
+                $(#[$ometa])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $opt: Option<$oty>,
+            )*
+            /// The brand the partner acts for (partner side only).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub brand_id: Option<BrandId>,
+        }
+
+        impl $name {
+            /// A body for the coupon of `stock_id` under `appid`, with the
+            /// call's required fields; optional ones are unset.
+            pub fn new(
+                product_coupon_id: impl Into<ProductCouponId>,
+                stock_id: impl Into<StockId>,
+                appid: impl Into<AppId>,
+                out_request_no: impl Into<OutRequestNo>,
+                $($req: impl Into<$rty>,)*
+            ) -> Self {
+                Self {
+                    product_coupon_id: product_coupon_id.into(),
+                    stock_id: stock_id.into(),
+                    appid: appid.into(),
+                    out_request_no: out_request_no.into(),
+                    $($req: $req.into(),)*
+                    $($opt: None,)*
+                    brand_id: None,
+                }
+            }
+        }
+    };
+}
+
+user_coupon_body! {
+    /// The JSON body of `confirm-send-user-product-coupon`: take the coupon
+    /// from `CONFIRMING` to `PENDING`/`EFFECTIVE` after its SEND notification.
+    /// The `out_request_no` is echoed as `confirm_request_no`.
+    ///
+    /// Required (request type, strict): all fields but `brand_id`.
+    ConfirmUserProductCouponBody {
+        required {}
+        optional {}
+    }
+}
+
+impl_request_body!(
+    ConfirmUserProductCouponBody,
+    validate = |b| validate_request_no(&b.out_request_no),
+    brand_id
+);
+
+user_coupon_body! {
+    /// The JSON body of `return-user-product-coupon`: undo a use (its order
+    /// was refunded). The `out_request_no` is echoed as `return_request_no`.
+    ///
+    /// Required (request type, strict): all fields but `brand_id`.
+    ReturnUserProductCouponBody {
+        required {}
+        optional {}
+    }
+}
+
+impl_request_body!(
+    ReturnUserProductCouponBody,
+    validate = |b| validate_request_no(&b.out_request_no),
+    brand_id
+);
+
+user_coupon_body! {
+    /// The JSON body of `deactivate-user-product-coupon`. The
+    /// `out_request_no` is echoed as `deactivate_request_no`.
+    ///
+    /// Required (request type, strict): all fields but `brand_id`.
+    DeactivateUserProductCouponBody {
+        required {
+            /// Why it is deactivated.
+            deactivate_reason: String,
+        }
+        optional {}
+    }
+}
+
+impl_request_body!(
+    DeactivateUserProductCouponBody,
+    validate = |b| validate_request_no(&b.out_request_no),
+    brand_id
+);
+
+user_coupon_body! {
+    /// The JSON body of `use-user-product-coupon`: redeem an `EFFECTIVE`
+    /// coupon against exactly one order (a payment or a PayScore order,
+    /// "二选一必传"). The `out_request_no` is echoed as `use_request_no`;
+    /// the same number again is answered as success.
+    ///
+    /// Required (request type, strict): `product_coupon_id`, `stock_id`,
+    /// `appid`, `out_request_no`, `use_time`, and one of the order infos
+    /// (checked by validation).
+    UseUserProductCouponBody {
+        required {
+            /// When it was used (RFC 3339 with seconds).
+            use_time: Timestamp,
+        }
+        optional {
+            /// The store it was used in.
+            store_id: StoreId,
+            /// The payment order (or the PayScore order below).
+            associated_order_info: AssociatedOrderInfo,
+            /// The PayScore order (or the payment order above).
+            associated_pay_score_order_info: AssociatedPayScoreOrderInfo,
+        }
+    }
+}
+
+impl UseUserProductCouponBody {
+    /// Used against a payment order.
+    pub fn with_order(mut self, order: AssociatedOrderInfo) -> Self {
+        self.associated_order_info = Some(order);
+        self
+    }
+
+    /// Used against a PayScore order.
+    pub fn with_pay_score_order(mut self, order: AssociatedPayScoreOrderInfo) -> Self {
+        self.associated_pay_score_order_info = Some(order);
+        self
+    }
+
+    /// Used in store `store_id`.
+    pub fn with_store_id(mut self, store_id: impl Into<StoreId>) -> Self {
+        self.store_id = Some(store_id.into());
+        self
+    }
+
+    /// Checks `out-request-no-format`, `time-format` on `use_time` and
+    /// `use-needs-one-order`.
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut c = Checker::request();
+        let p = Path::ROOT;
+        check_out_request_no(&mut c, &p.key("out_request_no"), &self.out_request_no);
+        check_time(&mut c, &p.key("use_time"), &self.use_time);
+        match (
+            self.associated_order_info.is_some(),
+            self.associated_pay_score_order_info.is_some(),
+        ) {
+            (false, false) => c.report(
+                RuleId::UseNeedsOneOrder,
+                &p.key("associated_order_info"),
+                "add associated_order_info (a payment) or associated_pay_score_order_info (a PayScore order): a use names its order".to_owned(),
+            ),
+            (true, true) => c.report(
+                RuleId::UseNeedsOneOrder,
+                &p.key("associated_pay_score_order_info"),
+                "keep only one order: remove associated_pay_score_order_info or associated_order_info".to_owned(),
+            ),
+            _ => {}
+        }
+        c.finish()
+    }
+}
+
+impl_request_body!(
+    UseUserProductCouponBody,
+    validate = UseUserProductCouponBody::validate,
+    brand_id
+);
+
+/// `out-request-no-format` on a body's `send_request_no`.
+fn validate_send_request_no(value: &RequestNo) -> Result<(), Violations> {
+    let mut c = Checker::request();
+    check_request_no_field(
+        &mut c,
+        &Path::ROOT.key("send_request_no"),
+        "send_request_no",
+        value.as_str(),
+    );
+    c.finish()
 }

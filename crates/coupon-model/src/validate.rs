@@ -134,7 +134,7 @@ rule_ids! {
     WaitDaysNeedsAvailableDays = "wait-days-needs-available-days", false,
         "`wait_days_after_receive` only together with `available_days`";
     OutRequestNoFormat = "out-request-no-format", false,
-        "`out_request_no` is 6–40 characters of `[0-9A-Za-z_-]`";
+        "`out_request_no` (and `send_request_no`) is 6–40 characters of `[0-9A-Za-z_-]`";
     RemarkLength = "remark-length", false,
         "a stock's `remark` has at most 20 characters";
     UsageDescriptionLength = "usage-description-length", false,
@@ -161,6 +161,16 @@ rule_ids! {
         "every time string is RFC 3339 (requests with seconds)";
     PeriodOrder = "period-order", false,
         "a period begins before it ends; the available period spans at most 365 days";
+    StockMatchesUsageMode = "stock-matches-usage-mode", false,
+        "a create-product-coupon body carries `stock` iff `usage_mode` is `SINGLE` and `stock_bundle` iff it is sequential";
+    BudgetMatchesMode = "budget-matches-mode", false,
+        "an update-budget body carries the target named by `update_mode` (`target_max_count` or `target_max_count_per_day`)";
+    UseNeedsOneOrder = "use-needs-one-order", false,
+        "a use body carries exactly one of `associated_order_info` and `associated_pay_score_order_info`";
+    NotifyUrlFormat = "notify-url-format", false,
+        "`notify_url` is an absolute https (or http) URL with a host, no query and no fragment";
+    ImageFile = "image-file", false,
+        "an uploaded image is a non-empty JPG or PNG file of at most 2 MiB, named `.jpg`/`.jpeg`/`.png`, whose `sha256` (when given) is 64 hex digits";
 }
 
 impl fmt::Display for RuleId {
@@ -185,8 +195,8 @@ impl fmt::Display for UnknownRuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown rule id {:?}; see RuleId::ALL for the catalogue",
-            self.0
+            "unknown rule id \"{}\"; see RuleId::ALL for the catalogue",
+            crate::text::excerpt(&self.0, 64)
         )
     }
 }
@@ -586,8 +596,8 @@ pub(crate) fn check_time(c: &mut Checker, p: &Path<'_>, value: &Timestamp) -> Op
                 RuleId::TimeFormat,
                 p,
                 format!(
-                    "{:?} has no seconds; requests must write RFC 3339 with seconds, e.g. {}",
-                    value.as_str(),
+                    "\"{}\" has no seconds; requests must write RFC 3339 with seconds, e.g. {}",
+                    crate::text::excerpt(value.as_str(), 48),
                     parsed.to_rfc3339()
                 ),
             );
@@ -599,8 +609,8 @@ pub(crate) fn check_time(c: &mut Checker, p: &Path<'_>, value: &Timestamp) -> Op
                 RuleId::TimeFormat,
                 p,
                 format!(
-                    "{:?} is not an RFC 3339 time; write it like 2025-08-01T00:00:00+08:00",
-                    value.as_str()
+                    "\"{}\" is not an RFC 3339 time; write it like 2025-08-01T00:00:00+08:00",
+                    crate::text::excerpt(value.as_str(), 48)
                 ),
             );
             None
@@ -695,9 +705,13 @@ pub(crate) fn check_deactivation(
     }
 }
 
-/// `out-request-no-format`.
+/// `out-request-no-format` on `out_request_no`.
 pub(crate) fn check_out_request_no(c: &mut Checker, p: &Path<'_>, value: &OutRequestNo) {
-    let s = value.as_str();
+    check_request_no_field(c, p, "out_request_no", value.as_str());
+}
+
+/// `out-request-no-format` on an idempotency key named `field`.
+pub(crate) fn check_request_no_field(c: &mut Checker, p: &Path<'_>, field: &str, s: &str) {
     let len_ok = (6..=40).contains(&s.len());
     let chars_ok = s
         .bytes()
@@ -707,29 +721,24 @@ pub(crate) fn check_out_request_no(c: &mut Checker, p: &Path<'_>, value: &OutReq
             RuleId::OutRequestNoFormat,
             p,
             format!(
-                "out_request_no {s:?} must be 6 to 40 characters of digits, letters, '_' and '-'"
+                "{field} \"{}\" must be 6 to 40 characters of digits, letters, '_' and '-'",
+                crate::text::excerpt(s, 48)
             ),
         );
     }
 }
 
+/// The whole `validate()` of a body whose only rule is its `out_request_no`
+/// (at `/out_request_no`).
+pub(crate) fn validate_request_no(value: &OutRequestNo) -> Result<(), Violations> {
+    let mut c = Checker::request();
+    check_out_request_no(&mut c, &Path::ROOT.key("out_request_no"), value);
+    c.finish()
+}
+
 // ---------------------------------------------------------------------------
 // The two paginated endpoints (list stocks, list user coupons) share their
 // paging parameters and the shape of their response checks.
-
-/// The `page_size` / `page_token` query pairs, in that order, when set.
-pub(crate) fn push_paging_pairs(
-    pairs: &mut Vec<(&'static str, String)>,
-    page_size: Option<u32>,
-    page_token: Option<&PageToken>,
-) {
-    if let Some(size) = page_size {
-        pairs.push(("page_size", size.to_string()));
-    }
-    if let Some(token) = page_token {
-        pairs.push(("page_token", token.as_str().to_owned()));
-    }
-}
 
 /// A list request's `validate()`: `page-size-range` at `/page_size`.
 pub(crate) fn validate_list_request(page_size: Option<u32>) -> Result<(), Violations> {

@@ -1,5 +1,19 @@
 //! Webhook notifications: the envelope WeChat Pay posts, the event types,
-//! and the decrypted `SEND` payload.
+//! and the decrypted payloads.
+//!
+//! | event type | side | payload |
+//! |---|---|---|
+//! | `PRODUCT_COUPON.SEND` | brand | [`ProductCouponEvent`]: a user received a coupon; confirm it |
+//! | `PRODUCT_COUPON.USE` | brand | [`ProductCouponEvent`]: a coupon was redeemed |
+//! | `PRODUCT_COUPON.RETURN` | brand | [`ProductCouponEvent`]: a coupon was returned |
+//! | `PRODUCT_COUPON_SP.SEND` | partner | [`ProductCouponEvent`] (with `brand_id`) |
+//! | `PRODUCT_COUPON_SP.IMAGE_GENERATION` | partner | [`ImageGenerationTask`] |
+//!
+//! The official guide gives one field list for the three brand events; the
+//! partner events and their payloads are known only from third-party SDKs.
+//! [`ProductCouponEvent`] holds the union of the fields all of them name.
+//! Any other event type parses as [`WebhookEvent::Other`] with its raw
+//! plaintext, never as an error.
 //!
 //! Decryption (AES-256-GCM with the APIv3 key) is not done here: this crate
 //! has no crypto. Decrypt [`EncryptedResource`] elsewhere (e.g. with the
@@ -12,6 +26,7 @@ use crate::ids::{
     AppId, BrandId, CouponCode, OpenId, ProductCouponId, RequestNo, StockBundleId, StockId,
     UnionId, UserCouponBundleId,
 };
+use crate::image_task::ImageGenerationTask;
 use crate::time::Timestamp;
 use crate::user_coupon::SendChannel;
 use crate::validate::{Checker, Path, Violations, check_opt_time};
@@ -21,6 +36,10 @@ string_enum! {
     pub enum EventType {
         /// Brand: a user received a product coupon (confirm it afterwards).
         ProductCouponSend = "PRODUCT_COUPON.SEND",
+        /// Brand: a coupon was redeemed.
+        ProductCouponUse = "PRODUCT_COUPON.USE",
+        /// Brand: a coupon was returned.
+        ProductCouponReturn = "PRODUCT_COUPON.RETURN",
         /// Partner: a user received a product coupon.
         PartnerProductCouponSend = "PRODUCT_COUPON_SP.SEND",
         /// Partner: an image was generated.
@@ -70,15 +89,16 @@ pub struct EncryptedResource {
     pub original_type: Option<String>,
 }
 
-/// The decrypted payload of `PRODUCT_COUPON.SEND` /
-/// `PRODUCT_COUPON_SP.SEND`: a user received a coupon. Deduplicate on
-/// `coupon_code` + event type; confirm the coupon afterwards.
+/// The decrypted payload of `PRODUCT_COUPON.SEND` / `.USE` / `.RETURN` and
+/// `PRODUCT_COUPON_SP.SEND`: what happened to which user's coupon.
+/// Deduplicate on `coupon_code` + event type; after a SEND, confirm the
+/// coupon.
 ///
 /// Required: `coupon_code`, `product_coupon_id`, `stock_id`, `openid`
 /// (identity of the coupon and its holder). The other documented fields are
 /// optional on parse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductCouponSendEvent {
+pub struct ProductCouponEvent {
     /// The brand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<BrandId>,
@@ -131,7 +151,10 @@ pub struct ProductCouponSendEvent {
     pub channel_custom_info: Option<String>,
 }
 
-impl ProductCouponSendEvent {
+/// The payload type under its older name.
+pub type ProductCouponSendEvent = ProductCouponEvent;
+
+impl ProductCouponEvent {
     /// Checks `time-format` on the payload's times.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut c = Checker::response();
@@ -153,12 +176,16 @@ impl ProductCouponSendEvent {
 #[non_exhaustive]
 pub enum WebhookEvent {
     /// `PRODUCT_COUPON.SEND` (brand).
-    ProductCouponSend(ProductCouponSendEvent),
+    ProductCouponSend(ProductCouponEvent),
+    /// `PRODUCT_COUPON.USE` (brand).
+    ProductCouponUse(ProductCouponEvent),
+    /// `PRODUCT_COUPON.RETURN` (brand).
+    ProductCouponReturn(ProductCouponEvent),
     /// `PRODUCT_COUPON_SP.SEND` (partner).
-    PartnerProductCouponSend(ProductCouponSendEvent),
-    /// Any other event type (including `PRODUCT_COUPON_SP.IMAGE_GENERATION`,
-    /// whose payload the documents do not describe), with the plaintext as
-    /// received. Never an error.
+    PartnerProductCouponSend(ProductCouponEvent),
+    /// `PRODUCT_COUPON_SP.IMAGE_GENERATION` (partner).
+    PartnerImageGeneration(ImageGenerationTask),
+    /// Any other event type, with the plaintext as received. Never an error.
     Other {
         /// The notification's event type.
         event_type: EventType,
@@ -169,33 +196,57 @@ pub enum WebhookEvent {
 
 impl WebhookEvent {
     /// The SEND payload, for both the brand and the partner event.
-    pub fn as_send(&self) -> Option<&ProductCouponSendEvent> {
+    pub fn as_send(&self) -> Option<&ProductCouponEvent> {
         match self {
             Self::ProductCouponSend(event) | Self::PartnerProductCouponSend(event) => Some(event),
-            Self::Other { .. } => None,
+            _ => None,
+        }
+    }
+
+    /// The coupon payload of any coupon event (send, use, return; brand or
+    /// partner).
+    pub fn as_coupon_event(&self) -> Option<&ProductCouponEvent> {
+        match self {
+            Self::ProductCouponSend(event)
+            | Self::ProductCouponUse(event)
+            | Self::ProductCouponReturn(event)
+            | Self::PartnerProductCouponSend(event) => Some(event),
+            _ => None,
         }
     }
 }
 
 /// Parses a decrypted notification payload according to its event type.
-/// Unknown (and undocumented-payload) event types give
-/// [`WebhookEvent::Other`]; a SEND payload that is not the documented JSON
-/// gives [`ModelError::Json`].
+/// Unknown event types give [`WebhookEvent::Other`]; a documented event whose
+/// payload is not the documented JSON gives [`ModelError::Json`].
 pub fn parse_event(event_type: &EventType, plaintext: &str) -> Result<WebhookEvent, ModelError> {
-    let send = |what: &'static str| {
-        serde_json::from_str::<ProductCouponSendEvent>(plaintext)
-            .map_err(|source| ModelError::Json { what, source })
-    };
-    match event_type {
+    fn parse<T: serde::de::DeserializeOwned>(
+        plaintext: &str,
+        what: &'static str,
+    ) -> Result<T, ModelError> {
+        serde_json::from_str(plaintext).map_err(|source| ModelError::Json { what, source })
+    }
+    Ok(match event_type {
         EventType::ProductCouponSend => {
-            send("PRODUCT_COUPON.SEND payload").map(WebhookEvent::ProductCouponSend)
+            WebhookEvent::ProductCouponSend(parse(plaintext, "PRODUCT_COUPON.SEND payload")?)
         }
-        EventType::PartnerProductCouponSend => {
-            send("PRODUCT_COUPON_SP.SEND payload").map(WebhookEvent::PartnerProductCouponSend)
+        EventType::ProductCouponUse => {
+            WebhookEvent::ProductCouponUse(parse(plaintext, "PRODUCT_COUPON.USE payload")?)
         }
-        other => Ok(WebhookEvent::Other {
+        EventType::ProductCouponReturn => {
+            WebhookEvent::ProductCouponReturn(parse(plaintext, "PRODUCT_COUPON.RETURN payload")?)
+        }
+        EventType::PartnerProductCouponSend => WebhookEvent::PartnerProductCouponSend(parse(
+            plaintext,
+            "PRODUCT_COUPON_SP.SEND payload",
+        )?),
+        EventType::PartnerImageGeneration => WebhookEvent::PartnerImageGeneration(parse(
+            plaintext,
+            "PRODUCT_COUPON_SP.IMAGE_GENERATION payload",
+        )?),
+        other => WebhookEvent::Other {
             event_type: other.clone(),
             plaintext: plaintext.to_owned(),
-        }),
-    }
+        },
+    })
 }

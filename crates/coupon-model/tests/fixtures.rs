@@ -127,7 +127,8 @@ fn every_fixture_file_is_listed() {
     let mut on_disk: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| !n.starts_with("synthetic_"))
+        // operations/ holds the generated answer fixtures (tests/index.rs).
+        .filter(|n| !n.starts_with("synthetic_") && n != "operations")
         .collect();
     on_disk.sort();
     let mut listed: Vec<String> = PAGE_FIXTURES.iter().map(|(n, _)| (*n).to_owned()).collect();
@@ -336,7 +337,9 @@ fn query_pairs_reproduce_the_pages_request_examples() {
         .with_product_coupon_id("1002323");
     assert_eq!(
         query(users.query_pairs()),
-        "product_coupon_id=1002323&stock_id=100232301&appid=wx233544546545989&coupon_state=USED&page_size=20&page_token=MTIzMjUK"
+        // Required parameters first, then the optional ones in table order
+        // (the page's example lists the same pairs with appid third).
+        "appid=wx233544546545989&product_coupon_id=1002323&stock_id=100232301&coupon_state=USED&page_size=20&page_token=MTIzMjUK"
     );
     assert_eq!(
         query(ListUserCouponsRequest::new("o", "wx1").query_pairs()),
@@ -365,10 +368,28 @@ fn webhook_envelope_and_payload_parse_by_event_type() {
         WebhookEvent::PartnerProductCouponSend(_)
     ));
 
-    // Unknown and undocumented-payload event types are kept raw, never rejected.
+    // USE and RETURN carry the same payload as SEND; IMAGE_GENERATION its task.
+    let used = parse_event(&EventType::from("PRODUCT_COUPON.USE"), &plaintext).unwrap();
+    assert!(
+        matches!(used, WebhookEvent::ProductCouponUse(ref e) if e.coupon_code.as_str() == "123446565767")
+    );
+    assert!(used.as_send().is_none());
+    assert!(used.as_coupon_event().is_some());
+    let task = parse_event(
+        &EventType::PartnerImageGeneration,
+        r#"{"brand_id":"1001","task_id":"t1","task_state":"SUCCESS","combine_image_result":{"image_url":"https://x/y.png"}}"#,
+    )
+    .unwrap();
+    assert!(
+        matches!(task, WebhookEvent::PartnerImageGeneration(ref t) if t.task_id.as_ref().is_some_and(|id| id == "t1"))
+    );
+    // A documented event whose payload is not its JSON is an error, not lost.
+    assert!(parse_event(&EventType::ProductCouponReturn, "not even json").is_err());
+
+    // Unknown event types are kept raw, never rejected.
     for event_type in [
-        EventType::from("PRODUCT_COUPON.USE"),
-        EventType::PartnerImageGeneration,
+        EventType::from("PRODUCT_COUPON.SOMETHING_NEW"),
+        EventType::from("MARKETING.OTHER"),
     ] {
         let event = parse_event(&event_type, "not even json").unwrap();
         assert_eq!(

@@ -364,6 +364,10 @@ fn arb_stock_for(shape: Shape) -> impl Strategy<Value = Stock> {
                         normal_coupon: None,
                         discount_coupon: None,
                         exchange_coupon: None,
+                        normal_coupon_list: None,
+                        discount_coupon_list: None,
+                        exchange_coupon_list: None,
+                        special_first: None,
                     };
                     match shape.named() {
                         0 => rule.normal_coupon = Some(normal(10_000)),
@@ -917,6 +921,8 @@ fn wild_period() -> BoxedStrategy<CouponAvailablePeriod> {
                 }),
                 irregular_available_period_list: irregular
                     .map(|l| l.into_iter().map(|(b, e)| TimePeriod::new(b, e)).collect()),
+                interval_days: None,
+                available_seconds: None,
             },
         )
         .boxed()
@@ -989,6 +995,10 @@ fn wild_stock() -> BoxedStrategy<Stock> {
                     normal_coupon: None,
                     discount_coupon: None,
                     exchange_coupon: Some(exchange(1)),
+                    normal_coupon_list: None,
+                    discount_coupon_list: None,
+                    exchange_coupon_list: None,
+                    special_first: None,
                 }),
                 stock_bundle_info: bundle.then(|| StockBundleInfo {
                     stock_bundle_id: "".into(),

@@ -12,16 +12,24 @@ use coupon_model::common::{
     NormalCouponUsageRule, NotifyConfig, TimePeriod, UsageRuleDisplayInfo, Weekday,
     WeeklyAvailablePeriod,
 };
+use coupon_model::media::UploadImageRequest;
+use coupon_model::notify::SetNotifyConfigBody;
+use coupon_model::product_coupon::CreateProductCouponBody;
 use coupon_model::product_coupon::{
     ComboChoice, ComboPackage, ProductCoupon, ProductCouponDisplayInfo, ProductCouponScope,
     ProductCouponState, ProductCouponType, SequentialUsageInfo, SingleUsageInfo, UsageMode,
 };
 use coupon_model::stock::{
-    AddStockBody, AddStockRequest, CouponCodeCountInfo, CouponCodeMode, ListStocksRequest,
-    ListStocksResponse, NewStock, ProgressiveBundleUsageRule, SequentialUsageRule, SingleUsageRule,
-    Stock, StockBundleInfo, StockSendRule, StockSentCountInfo, StockState, StoreScope,
+    AddStockBody, AddStockRequest, CouponCodeCountInfo, CouponCodeMode, CreateStockBody,
+    ListStocksRequest, ListStocksResponse, NewStock, ProgressiveBundleUsageRule,
+    SequentialUsageRule, SingleUsageRule, Stock, StockBundleInfo, StockSendRule,
+    StockSentCountInfo, StockState, StoreScope,
 };
+use coupon_model::stock::{UpdateBudgetBody, UpdateBudgetMode};
 use coupon_model::user_coupon::ListUserCouponsRequest;
+use coupon_model::user_coupon::{
+    AssociatedOrderInfo, AssociatedPayScoreOrderInfo, UseUserProductCouponBody,
+};
 use coupon_model::{RuleId, ValidationContext, Violations};
 
 fn ctx(
@@ -101,7 +109,11 @@ fn body() -> AddStockBody {
     )
     .with_remark("8月工作日有效批次")
     .with_single_usage_rule(SingleUsageRule::new(period()));
-    AddStockRequest::new("1000000013", "34657_20250101_123456", stock).body
+    AddStockRequest::new(
+        "1000000013",
+        CreateStockBody::new("34657_20250101_123456", stock),
+    )
+    .body
 }
 
 /// A valid returned stock for a storewide, NORMAL, single-use product coupon.
@@ -151,6 +163,10 @@ fn bundled_stock() -> Stock {
             normal_coupon: Some(NormalCouponUsageRule::new(10_000, 100)),
             discount_coupon: None,
             exchange_coupon: None,
+            normal_coupon_list: None,
+            discount_coupon_list: None,
+            exchange_coupon_list: None,
+            special_first: None,
         }),
         stock_bundle_info: Some(StockBundleInfo {
             stock_bundle_id: "712315129419284901".into(),
@@ -743,7 +759,79 @@ fn cases() -> Vec<Case> {
             }),
             &["/single_usage_rule/coupon_available_period/available_end_time"],
         ),
+        case(
+            RuleId::StockMatchesUsageMode,
+            Box::new(|| create_body().validate()),
+            Box::new(|| {
+                let mut b = create_body();
+                b.stock_bundle = b.stock.clone();
+                b.validate()
+            }),
+            &["/stock_bundle"],
+        ),
+        case(
+            RuleId::BudgetMatchesMode,
+            Box::new(|| UpdateBudgetBody::max_count("budget_000001", 100, 200).validate()),
+            Box::new(|| {
+                let mut b = UpdateBudgetBody::max_count("budget_000001", 100, 200);
+                b.update_mode = UpdateBudgetMode::MaxCountPerDay;
+                b.validate()
+            }),
+            &["/target_max_count_per_day"],
+        ),
+        case(
+            RuleId::UseNeedsOneOrder,
+            Box::new(|| use_body().validate()),
+            Box::new(|| {
+                let mut b = use_body();
+                b.associated_pay_score_order_info = Some(AssociatedPayScoreOrderInfo::default());
+                b.validate()
+            }),
+            &["/associated_pay_score_order_info"],
+        ),
+        case(
+            RuleId::NotifyUrlFormat,
+            Box::new(|| SetNotifyConfigBody::new("https://example.com/wxpay/notify").validate()),
+            Box::new(|| SetNotifyConfigBody::new("https://example.com/notify?x=1").validate()),
+            &["/notify_url"],
+        ),
+        case(
+            RuleId::ImageFile,
+            Box::new(|| UploadImageRequest::from_file("logo.png", PNG.to_vec()).validate()),
+            Box::new(|| UploadImageRequest::from_file("logo.gif", PNG.to_vec()).validate()),
+            &["/filename"],
+        ),
     ]
+}
+
+/// The first bytes of a PNG file.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+/// A valid create-product-coupon body: storewide, NORMAL, single use.
+fn create_body() -> CreateProductCouponBody {
+    CreateProductCouponBody::single(
+        "create_000001",
+        ProductCouponScope::All,
+        ProductCouponType::Normal,
+        display("全场满100可减10元"),
+        body().stock,
+    )
+    .with_single_usage_info(SingleUsageInfo {
+        normal_coupon: Some(NormalCouponUsageRule::new(10_000, 1_000)),
+        discount_coupon: None,
+    })
+}
+
+/// A valid use body, against a payment order.
+fn use_body() -> UseUserProductCouponBody {
+    UseUserProductCouponBody::new(
+        "1002323",
+        "100232301",
+        "wx233544546545989",
+        "MCHUSE202501010001",
+        "2025-08-02T12:00:00+08:00",
+    )
+    .with_order(AssociatedOrderInfo::default())
 }
 
 #[test]

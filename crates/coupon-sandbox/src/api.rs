@@ -463,10 +463,11 @@ impl Store {
     ) -> Result<Vec<u8>, ApiError> {
         let value = parse_body(body, &schema::UPDATE_PRODUCT_COUPON)?;
         let request: UpdateProductCouponBody = typed(&value)?;
-        if request.brand_id.as_str() != self.brand_id {
+        let brand_id = request.brand_id.clone().unwrap_or_default();
+        if brand_id.as_str() != self.brand_id {
             return Err(ApiError::no_auth(format!(
                 "缺少业务相关权限 (brand_id {:?} has not authorised this service provider; the sandbox's brand is {:?})",
-                request.brand_id.as_str(),
+                brand_id.as_str(),
                 self.brand_id
             ))
             .with_detail(Some("/brand_id".into()), "body", Some("no authorisation".into()), None));
@@ -487,7 +488,7 @@ impl Store {
             .map_err(|v| violations_error(&v))?;
         product_coupon.display_info = Some(request.display_info);
         let mut answer = product_coupon.clone();
-        answer.brand_id = Some(request.brand_id);
+        answer.brand_id = Some(brand_id);
         let response = to_json(&answer)?;
         self.update_replays
             .remember(out_request_no, product_coupon_id, value, &response);

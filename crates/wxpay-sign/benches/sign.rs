@@ -1,8 +1,16 @@
 //! Criterion benchmarks: request signing, response verification, webhook decryption.
 //!
-//! Run: `cargo bench -p wxpay-sign --bench sign -- --warm-up-time 1 --measurement-time 3`
-//! Compare with `openssl speed -seconds 3 rsa2048` (see docs/benchmarks.md and
-//! `compare_openssl.sh`).
+//! Run, per backend:
+//!
+//! ```sh
+//! cargo bench -p wxpay-sign --bench sign -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p wxpay-sign --bench sign --no-default-features --features aws-lc -- \
+//!     --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! `sh crates/wxpay-sign/benches/compare_openssl.sh` runs both backends beside
+//! `openssl speed -seconds 3 rsa2048` and prints the ratios (see
+//! docs/benchmarks.md).
 //!
 //! Every benchmark runs twice: `wall/…` measures wall-clock time (criterion's
 //! default) and `cpu/…` measures the benchmark thread's CPU time

@@ -12,9 +12,9 @@ use pkcs8::ObjectIdentifier;
 use pkcs8::der::asn1::{AnyRef, BitStringRef};
 use pkcs8::spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 use rand_core::OsRng;
-use ring::signature::{self as ring_sig, KeyPair as _};
 use zeroize::Zeroizing;
 
+use crate::backend::{self, MAX_SIGNATURE_LEN, SigningKey, VerifyingKey};
 use crate::error::{Error, Result};
 use crate::pem;
 
@@ -56,9 +56,9 @@ fn malformed(what: &'static str, reason: impl fmt::Display) -> Error {
 }
 
 fn fingerprint(spki_der: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, spki_der);
+    let digest = backend::sha256(spki_der);
     let mut hex = String::with_capacity(16);
-    for b in &digest.as_ref()[..8] {
+    for b in &digest[..8] {
         hex.push_str(&format!("{b:02x}"));
     }
     hex
@@ -77,23 +77,23 @@ fn read_file(path: &Path) -> Result<Zeroizing<String>> {
 // Private key
 // ---------------------------------------------------------------------------
 
-/// An RSA private key (≥ 2048 bits) held for constant-time signing with `ring`.
+/// An RSA private key (≥ 2048 bits), parsed once by the crypto backend (`ring`
+/// or `aws-lc-rs`, see the crate docs) for constant-time, blinded signing.
 ///
 /// Cheap to clone (the key lives behind an `Arc`). `Debug` prints only the
 /// modulus size and a fingerprint of the *public* key. The PKCS#8 bytes this
 /// crate keeps (and the `rsa` crate's copy used for OAEP decryption) are
-/// zeroized on drop; `ring` keeps its own internal representation, which it
-/// does not promise to wipe.
+/// zeroized on drop; the backend keeps its own internal representation: AWS-LC
+/// wipes its allocations when it frees them, `ring` does not promise to.
 #[derive(Clone)]
 pub struct PrivateKey {
     inner: Arc<PrivateInner>,
 }
 
 struct PrivateInner {
-    key_pair: ring_sig::RsaKeyPair,
+    signing: SigningKey,
     pkcs8: Zeroizing<Vec<u8>>,
     public: PublicKey,
-    rng: ring::rand::SystemRandom,
     /// Parsed on first [`PrivateKey::decrypt_sensitive`]; zeroizes itself on drop.
     oaep: OnceLock<rsa::RsaPrivateKey>,
 }
@@ -177,15 +177,17 @@ impl PrivateKey {
                 min: MIN_RSA_BITS,
             });
         }
-        let key_pair = ring_sig::RsaKeyPair::from_der(der).map_err(|e| {
+        let signing = SigningKey::from_pkcs1_der(der).map_err(|e| {
             malformed(
                 WHAT,
                 format!(
-                    "rejected by ring: {e} (ring accepts 2048–4096-bit two-prime keys with e ≥ 65537)"
+                    "rejected by {}: {e} ({})",
+                    backend::NAME,
+                    backend::SIGNING_KEY_LIMITS
                 ),
             )
         })?;
-        let public = PublicKey::from_pkcs1_der(key_pair.public_key().as_ref())?;
+        let public = PublicKey::from_pkcs1_der(signing.public_key_pkcs1_der())?;
 
         let info = pkcs8::PrivateKeyInfo::new(
             AlgorithmIdentifierRef {
@@ -204,10 +206,9 @@ impl PrivateKey {
 
         Ok(Self {
             inner: Arc::new(PrivateInner {
-                key_pair,
+                signing,
                 pkcs8,
                 public,
-                rng: ring::rand::SystemRandom::new(),
                 oaep: OnceLock::new(),
             }),
         })
@@ -247,27 +248,29 @@ impl PrivateKey {
         self.inner.public.bits()
     }
 
-    /// RSASSA-PKCS1-v1_5 SHA-256 signature of `message` (constant-time, blinded, by `ring`).
-    pub(crate) fn sign_pkcs1_sha256(&self, message: &[u8]) -> Result<Vec<u8>> {
-        let mut sig = vec![0u8; self.inner.key_pair.public().modulus_len()];
+    /// Appends to `out` the standard-base64 RSASSA-PKCS1-v1_5 SHA-256
+    /// signature of the concatenation of `parts` (constant-time, blinded, by
+    /// the backend). The signature itself goes through a stack buffer.
+    pub(crate) fn sign_pkcs1_sha256_base64(&self, parts: &[&[u8]], out: &mut String) -> Result<()> {
+        let mut buf = [0u8; MAX_SIGNATURE_LEN];
+        let sig = buf
+            .get_mut(..self.inner.signing.signature_len())
+            .ok_or(Error::SigningFailed)?;
         self.inner
-            .key_pair
-            .sign(
-                &ring_sig::RSA_PKCS1_SHA256,
-                &self.inner.rng,
-                message,
-                &mut sig,
-            )
+            .signing
+            .sign_pkcs1_sha256(parts, sig)
             .map_err(|_| Error::SigningFailed)?;
-        Ok(sig)
+        STANDARD.encode_string(&*sig, out);
+        Ok(())
     }
 
     /// Decrypts a base64 sensitive field encrypted to this key's public key with
     /// RSA-OAEP (SHA-1, MGF1-SHA-1), as WeChat Pay encrypts fields for merchants.
     ///
-    /// **Backend note:** `ring` has no RSA decryption, so this uses the `rsa`
-    /// crate with blinding. That crate's big-integer arithmetic is not
-    /// constant-time (RUSTSEC-2023-0071, "Marvin"): an attacker who can submit
+    /// **Backend note:** this uses the `rsa` crate with blinding, whichever
+    /// crypto backend is compiled in (`ring` has no RSA decryption, and one
+    /// code path for both backends keeps their behaviour identical). That
+    /// crate's big-integer arithmetic is not constant-time (RUSTSEC-2023-0071, "Marvin"): an attacker who can submit
     /// many chosen ciphertexts *and* time this call precisely could recover the
     /// key. Only decrypt fields from messages whose signature you have already
     /// verified, and never expose this as a decryption oracle.
@@ -324,8 +327,10 @@ pub struct PublicKey {
 }
 
 struct PublicInner {
-    /// DER `RSAPublicKey` (the form `ring` verifies with).
+    /// DER `RSAPublicKey`.
     pkcs1: Vec<u8>,
+    /// The backend's verification key, parsed once (where the backend allows).
+    verifying: VerifyingKey,
     /// DER `SubjectPublicKeyInfo`.
     spki: Vec<u8>,
     bits: usize,
@@ -433,9 +438,12 @@ impl PublicKey {
             subject_public_key: BitStringRef::from_bytes(der).map_err(|e| malformed(WHAT, e))?,
         };
         let spki = spki_ref.to_der().map_err(|e| malformed(WHAT, e))?;
+        let verifying = VerifyingKey::from_pkcs1_der(der)
+            .map_err(|e| malformed(WHAT, format!("rejected by {}: {e}", backend::NAME)))?;
         Ok(Self {
             inner: Arc::new(PublicInner {
                 pkcs1: der.to_vec(),
+                verifying,
                 spki,
                 bits,
                 rsa,
@@ -487,11 +495,10 @@ impl PublicKey {
         Ok(STANDARD.encode(ct))
     }
 
-    /// `true` when `signature` is a valid RSASSA-PKCS1-v1_5 SHA-256 signature of `message`.
-    pub(crate) fn verify_pkcs1_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
-        ring_sig::UnparsedPublicKey::new(&ring_sig::RSA_PKCS1_2048_8192_SHA256, &self.inner.pkcs1)
-            .verify(message, signature)
-            .is_ok()
+    /// `true` when `signature` is a valid RSASSA-PKCS1-v1_5 SHA-256 signature
+    /// of the concatenation of `parts`.
+    pub(crate) fn verify_pkcs1_sha256(&self, parts: &[&[u8]], signature: &[u8]) -> bool {
+        self.inner.verifying.verify_pkcs1_sha256(parts, signature)
     }
 }
 

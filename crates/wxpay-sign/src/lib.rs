@@ -55,26 +55,52 @@
 //!
 //! # Crypto backend
 //!
-//! Private-key operations that sign run on [`ring`] 0.17: constant-time,
-//! blinded RSASSA-PKCS1-v1_5 with SHA-256 (ring is already in the tree through
-//! rustls). The `rsa`, `pkcs1`, `pkcs8` and `x509-cert` crates only parse and
-//! convert keys, generate test keys ([`PrivateKey::generate`]) and do RSA-OAEP.
-//! The `rsa` crate's signing is **not** used: it is affected by
+//! RSASSA-PKCS1-v1_5 SHA-256 signing and verification, AES-256-GCM (webhook
+//! resources) and SHA-256 run on one of two constant-time backends, chosen at
+//! compile time by a feature:
+//!
+//! | feature | links | signing key | verification key |
+//! |---|---|---|---|
+//! | `ring` (default) | [`ring`](https://docs.rs/ring/0.17) 0.17 | parsed once (`RsaKeyPair`), blinded CRT | DER kept; ring parses it on every verification (it has no pre-parsed RSA key) |
+//! | `aws-lc` | [`aws-lc-rs`](https://docs.rs/aws-lc-rs) (AWS-LC, built from C by `aws-lc-sys`) | parsed once (`RsaKeyPair`), blinded CRT | parsed once (`ParsedPublicKey`) when the [`PublicKey`] is built |
+//!
+//! To link AWS-LC only, depend on the crate with `default-features = false,
+//! features = ["aws-lc"]`. Both features at once compile: Cargo unifies
+//! features across a build, so one crate of a workspace asking for `aws-lc`
+//! while another keeps the default must not break it; aws-lc-rs is then used
+//! and ring is linked but idle. With neither feature the crate does not compile
+//! (a `compile_error!` names the features). The public API, the errors and
+//! every signature are identical on both backends (RSASSA-PKCS1-v1_5 is
+//! deterministic; the same OpenSSL-made known-answer vectors pass on both).
+//! The differences: aws-lc-rs signs with 2048–8192-bit keys (ring 2048–4096
+//! with e ≥ 65537), and rejects a malformed public key when it is loaded
+//! rather than when it is first used. With aws-lc-rs, messages are hashed part
+//! by part, so verifying a response never copies its body, and verification
+//! runs about 1.35× faster than with ring; RSA-2048 signing runs at OpenSSL's
+//! rate with aws-lc-rs (the repository's `docs/benchmarks.md` has the figures
+//! beside `openssl speed`; how fast ring signs relative to OpenSSL varies with
+//! the CPU, 0.56× to 1.04× so far).
+//!
+//! The `rsa`, `pkcs1`, `pkcs8` and `x509-cert` crates only parse and convert
+//! keys, generate test keys ([`PrivateKey::generate`]) and do RSA-OAEP, on
+//! either backend. The `rsa` crate's signing is **not** used: it is affected by
 //! RUSTSEC-2023-0071 (Marvin timing side channel, unpatched).
 //!
 //! [`PrivateKey::decrypt_sensitive`] does use the `rsa` crate (with blinding),
-//! because ring has no RSA decryption. The advisory applies there: an attacker
-//! able to submit many chosen ciphertexts to your decryption and time it
-//! precisely could in principle recover the key. That is acceptable for its
-//! intended use — decrypting fields of responses whose signature was verified
-//! first, and the sandbox — but never expose it as a decryption oracle.
-//! Encryption ([`PublicKey::encrypt_sensitive`]) only uses the public key and is
+//! because ring has no RSA decryption (and one code path keeps both backends
+//! alike). The advisory applies there: an attacker able to submit many chosen
+//! ciphertexts to your decryption and time it precisely could in principle
+//! recover the key. That is acceptable for its intended use — decrypting
+//! fields of responses whose signature was verified first, and the sandbox —
+//! but never expose it as a decryption oracle. Encryption
+//! ([`PublicKey::encrypt_sensitive`]) only uses the public key and is
 //! unaffected.
 //!
 //! Secret bytes this crate holds (the private key's PKCS#8 DER, the `rsa`
-//! crate's copy of it, the APIv3 key, PEM text read from key files) are zeroized
-//! on drop. Copies made inside `ring` — its RSA key pair and the AES key
-//! schedule built for each webhook decryption — are not guaranteed to be.
+//! crate's copy of it, PEM text read from key files, the temporary copy of the
+//! APIv3 key) are zeroized on drop. The backend keeps its own copies — the RSA
+//! key pair, and the AES key schedule that [`ApiV3Key::new`] builds once: AWS-LC
+//! wipes its allocations when it frees them; ring does not promise to.
 //!
 //! # Test builds
 //!
@@ -92,7 +118,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backend;
 mod clock;
+mod digest;
 mod error;
 mod keys;
 mod nonce;
@@ -102,6 +130,7 @@ mod verify;
 mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use digest::sha256_hex;
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{MIN_RSA_BITS, PrivateKey, PublicKey};
 pub use nonce::{NONCE_LEN, generate_nonce, try_generate_nonce, try_generate_nonce_of_len};

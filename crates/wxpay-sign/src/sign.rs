@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
 
 use crate::clock::{Clock, SystemClock};
@@ -95,25 +93,28 @@ impl<'a> SignableRequest<'a> {
     /// The exact bytes that are signed:
     /// `METHOD\nPATH_AND_QUERY\nTIMESTAMP\nNONCE\nBODY\n`.
     pub fn message(&self, timestamp: &str, nonce: &str) -> Vec<u8> {
-        let mut m = Vec::with_capacity(
-            self.method.len()
-                + self.path_and_query.len()
-                + timestamp.len()
-                + nonce.len()
-                + self.body.len()
-                + 5,
-        );
-        for part in [
+        self.message_parts(timestamp.as_bytes(), nonce).concat()
+    }
+
+    /// [`SignableRequest::message`] as the slices it concatenates (signed and
+    /// verified without building the message).
+    pub(crate) fn message_parts<'p>(
+        &'p self,
+        timestamp: &'p [u8],
+        nonce: &'p str,
+    ) -> [&'p [u8]; 10] {
+        [
             self.method.as_bytes(),
+            b"\n",
             self.path_and_query.as_bytes(),
-            timestamp.as_bytes(),
+            b"\n",
+            timestamp,
+            b"\n",
             nonce.as_bytes(),
+            b"\n",
             self.body,
-        ] {
-            m.extend_from_slice(part);
-            m.push(b'\n');
-        }
-        m
+            b"\n",
+        ]
     }
 
     fn validate(&self) -> Result<()> {
@@ -147,6 +148,34 @@ impl<'a> SignableRequest<'a> {
         }
         Ok(())
     }
+}
+
+/// Bytes of the `Authorization` value besides the scheme, the id parameter's
+/// name and the values: ` ="`, four `",NAME="` separators (13 bytes each), the
+/// closing `"`, and a timestamp of at most 20 characters.
+const HEADER_FIXED_LEN: usize = 3 + 4 * 13 + 1 + I64_DECIMAL_MAX;
+
+/// Longest decimal `i64`: `-9223372036854775808`.
+const I64_DECIMAL_MAX: usize = 20;
+
+/// `value` in ASCII decimal, written into the end of `buf` (no allocation).
+fn format_i64(value: i64, buf: &mut [u8; I64_DECIMAL_MAX]) -> &[u8] {
+    let mut n = value.unsigned_abs();
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        // `n % 10` is below 10, so the cast cannot truncate.
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        start -= 1;
+        buf[start] = b'-';
+    }
+    &buf[start..]
 }
 
 fn is_tchar(b: u8) -> bool {
@@ -259,18 +288,34 @@ impl Signer {
         validate_param(scheme.id_param(), self.identity.id())?;
         validate_param("serial_no", &self.serial_no)?;
 
-        let ts = timestamp.to_string();
-        let signature = self.sign_message(&request.message(&ts, nonce))?;
-        let header = format!(
-            "{} {}=\"{}\",nonce_str=\"{}\",timestamp=\"{}\",serial_no=\"{}\",signature=\"{}\"",
-            scheme.as_str(),
-            scheme.id_param(),
-            self.identity.id(),
-            nonce,
-            ts,
-            self.serial_no,
-            signature
+        // The header is written once, in order, into a buffer of the right
+        // size; the message is signed from its parts (no message buffer with
+        // the aws-lc backend) and the base64 signature is appended in place.
+        let id = self.identity.id();
+        let mut header = String::with_capacity(
+            HEADER_FIXED_LEN
+                + scheme.as_str().len()
+                + scheme.id_param().len()
+                + id.len()
+                + nonce.len()
+                + self.serial_no.len()
+                + 4 * self.key.bits().div_ceil(24),
         );
+        for part in [scheme.as_str(), " ", scheme.id_param(), "=\"", id] {
+            header.push_str(part);
+        }
+        header.push_str("\",nonce_str=\"");
+        header.push_str(nonce);
+        header.push_str("\",timestamp=\"");
+        let mut ts_buf = [0u8; I64_DECIMAL_MAX];
+        let ts = format_i64(timestamp, &mut ts_buf);
+        header.extend(ts.iter().map(|&b| char::from(b)));
+        header.push_str("\",serial_no=\"");
+        header.push_str(&self.serial_no);
+        header.push_str("\",signature=\"");
+        let parts = request.message_parts(ts, nonce);
+        self.key.sign_pkcs1_sha256_base64(&parts, &mut header)?;
+        header.push('"');
         let mut value = HeaderValue::from_str(&header).map_err(|e| Error::InvalidSigningInput {
             field: "authorization",
             reason: e.to_string(),
@@ -302,7 +347,9 @@ impl Signer {
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature over arbitrary bytes (for
     /// example a response message `TIMESTAMP\nNONCE\nBODY\n`).
     pub fn sign_message(&self, message: &[u8]) -> Result<String> {
-        Ok(STANDARD.encode(self.key.sign_pkcs1_sha256(message)?))
+        let mut out = String::with_capacity(4 * self.key.bits().div_ceil(24));
+        self.key.sign_pkcs1_sha256_base64(&[message], &mut out)?;
+        Ok(out)
     }
 }
 
@@ -354,5 +401,27 @@ impl fmt::Debug for Authorization {
             .field("nonce", &self.nonce)
             .field("signature", &"<redacted>")
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_timestamps() {
+        let mut buf = [0u8; I64_DECIMAL_MAX];
+        for v in [
+            0,
+            7,
+            -7,
+            10,
+            1_700_000_000,
+            -1_700_000_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(format_i64(v, &mut buf), v.to_string().as_bytes());
+        }
     }
 }

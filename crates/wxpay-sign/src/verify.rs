@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::backend::MAX_SIGNATURE_LEN;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::keys::{PrivateKey, PublicKey};
@@ -56,6 +57,24 @@ pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
         m.push(b'\n');
     }
     m
+}
+
+/// Decodes a base64 signature into `buf` (no allocation). `Ok(None)` when it
+/// is valid base64 but longer than any signature of a supported key: such a
+/// signature cannot verify.
+fn decode_signature<'b>(
+    signature_b64: &str,
+    buf: &'b mut [u8; MAX_SIGNATURE_LEN],
+) -> std::result::Result<Option<&'b [u8]>, base64::DecodeError> {
+    match STANDARD.decode_slice(signature_b64.as_bytes(), buf) {
+        Ok(len) => Ok(buf.get(..len)),
+        // Too long for any key: decode it all anyway (rare), so that invalid
+        // base64 is still reported as such wherever the bad byte is.
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+            STANDARD.decode(signature_b64.as_bytes()).map(|_| None)
+        }
+        Err(base64::DecodeSliceError::DecodeError(e)) => Err(e),
+    }
 }
 
 /// Parses a signed timestamp: optional `-`, then 1–19 ASCII digits, nothing else.
@@ -275,14 +294,30 @@ impl Verifier {
             });
         };
         check_timestamp(&*self.inner.clock, headers.timestamp, self.inner.window)?;
-        let signature =
-            STANDARD
-                .decode(headers.signature.as_bytes())
-                .map_err(|e| Error::InvalidHeader {
+        let mut buf = [0u8; MAX_SIGNATURE_LEN];
+        let signature = match decode_signature(&headers.signature, &mut buf) {
+            Ok(Some(signature)) => signature,
+            Ok(None) => {
+                return Err(Error::BadSignature {
+                    serial: headers.serial.clone(),
+                });
+            }
+            Err(e) => {
+                return Err(Error::InvalidHeader {
                     name: "Wechatpay-Signature",
                     reason: format!("is not standard base64: {e}"),
-                })?;
-        if key.verify_pkcs1_sha256(&headers.message(body), &signature) {
+                });
+            }
+        };
+        let parts = [
+            headers.timestamp_raw.as_bytes(),
+            b"\n",
+            headers.nonce.as_bytes(),
+            b"\n",
+            body,
+            b"\n",
+        ];
+        if key.verify_pkcs1_sha256(&parts, signature) {
             Ok(())
         } else {
             Err(Error::BadSignature {
@@ -414,15 +449,18 @@ impl ResponseSigner {
     /// Signs `body` at `timestamp` with `nonce` (pure, deterministic).
     pub fn sign(&self, body: &[u8], timestamp: i64, nonce: &str) -> Result<SignatureHeaders> {
         let ts = timestamp.to_string();
-        let sig = self
-            .key
-            .sign_pkcs1_sha256(&response_message(&ts, nonce, body))?;
-        Ok(SignatureHeaders::new(
+        let mut signature = String::new();
+        self.key.sign_pkcs1_sha256_base64(
+            &[ts.as_bytes(), b"\n", nonce.as_bytes(), b"\n", body, b"\n"],
+            &mut signature,
+        )?;
+        Ok(SignatureHeaders {
             timestamp,
-            nonce,
-            STANDARD.encode(sig),
-            self.serial.clone(),
-        ))
+            timestamp_raw: ts,
+            nonce: nonce.to_owned(),
+            signature,
+            serial: self.serial.clone(),
+        })
     }
 
     /// Signs `body` with `clock`'s time and a fresh nonce.
@@ -615,17 +653,39 @@ pub fn verify_request(
     auth: &ParsedAuthorization,
     request: &SignableRequest<'_>,
 ) -> Result<()> {
-    let signature =
-        STANDARD
-            .decode(auth.signature.as_bytes())
-            .map_err(|e| Error::MalformedAuthorization {
-                reason: format!("signature is not standard base64: {e}"),
-            })?;
-    if key.verify_pkcs1_sha256(&auth.message(request), &signature) {
+    let bad_signature = || Error::BadSignature {
+        serial: auth.serial_no.clone(),
+    };
+    let mut buf = [0u8; MAX_SIGNATURE_LEN];
+    let signature = decode_signature(&auth.signature, &mut buf)
+        .map_err(|e| Error::MalformedAuthorization {
+            reason: format!("signature is not standard base64: {e}"),
+        })?
+        .ok_or_else(bad_signature)?;
+    let parts = request.message_parts(auth.timestamp_raw.as_bytes(), &auth.nonce_str);
+    if key.verify_pkcs1_sha256(&parts, signature) {
         Ok(())
     } else {
         Err(Error::BadSignature {
             serial: auth.serial_no.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_of_the_largest_keys_fit_the_buffer() {
+        let mut buf = [0u8; MAX_SIGNATURE_LEN];
+        for len in [0, 1, 256, 512, MAX_SIGNATURE_LEN - 1, MAX_SIGNATURE_LEN] {
+            let sig = vec![0xa5; len];
+            let decoded = decode_signature(&STANDARD.encode(&sig), &mut buf).unwrap();
+            assert_eq!(decoded, Some(&sig[..]), "{len} bytes");
+        }
+        let too_long = STANDARD.encode([0xa5; MAX_SIGNATURE_LEN + 1]);
+        assert_eq!(decode_signature(&too_long, &mut buf).unwrap(), None);
+        assert!(decode_signature("a!", &mut buf).is_err());
     }
 }

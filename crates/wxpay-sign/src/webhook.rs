@@ -1,23 +1,27 @@
 //! Webhook `resource` decryption (`AEAD_AES_256_GCM` with the APIv3 key).
 
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use zeroize::Zeroizing;
 
+use crate::backend::{AEAD_NONCE_LEN as NONCE_LEN, AEAD_TAG_LEN as TAG_LEN, AeadKey};
 use crate::error::{Error, Result};
 
 /// The only resource algorithm WeChat Pay APIv3 defines.
 pub const AEAD_AES_256_GCM: &str = "AEAD_AES_256_GCM";
 
-const TAG_LEN: usize = 16;
-
-/// The 32-byte APIv3 key (brands: the brand API key). `Debug` is redacted and
-/// the bytes are zeroized on drop.
+/// The 32-byte APIv3 key (brands: the brand API key). `Debug` is redacted.
+///
+/// The AES-256-GCM key schedule is built once, here, and shared by clones, so
+/// decrypting a webhook does not rebuild it. The key bytes are copied only
+/// into that schedule (the temporary copy made on the way is zeroized); it
+/// lives inside the crypto backend: AWS-LC wipes its allocations when it frees
+/// them, `ring` does not promise to wipe its key schedule.
 #[derive(Clone)]
-pub struct ApiV3Key(Zeroizing<[u8; 32]>);
+pub struct ApiV3Key(Arc<AeadKey>);
 
 impl ApiV3Key {
     /// Wraps the key; fails with [`Error::InvalidApiV3Key`] unless it is exactly
@@ -29,13 +33,9 @@ impl ApiV3Key {
             return Err(Error::InvalidApiV3Key { len: key.len() });
         }
         bytes.copy_from_slice(key);
-        Ok(Self(bytes))
-    }
-
-    fn aead_key(&self) -> Result<LessSafeKey> {
-        UnboundKey::new(&AES_256_GCM, &self.0[..])
-            .map(LessSafeKey::new)
-            .map_err(|_| Error::InvalidApiV3Key { len: self.0.len() })
+        let aead = AeadKey::aes_256_gcm(&bytes)
+            .map_err(|_| Error::InvalidApiV3Key { len: bytes.len() })?;
+        Ok(Self(Arc::new(aead)))
     }
 }
 
@@ -45,11 +45,14 @@ impl fmt::Debug for ApiV3Key {
     }
 }
 
-fn nonce(nonce: &str) -> Result<Nonce> {
-    Nonce::try_assume_unique_for_key(nonce.as_bytes()).map_err(|_| Error::InvalidResource {
-        field: "nonce",
-        reason: format!("must be {NONCE_LEN} bytes, got {}", nonce.len()),
-    })
+fn nonce(nonce: &str) -> Result<[u8; NONCE_LEN]> {
+    nonce
+        .as_bytes()
+        .try_into()
+        .map_err(|_| Error::InvalidResource {
+            field: "nonce",
+            reason: format!("must be {NONCE_LEN} bytes, got {}", nonce.len()),
+        })
 }
 
 /// Decrypts a webhook `resource`: `algorithm` must be `AEAD_AES_256_GCM`,
@@ -88,10 +91,9 @@ pub fn decrypt_resource(
         });
     }
     let len = key
-        .aead_key()?
-        .open_in_place(nonce, Aad::from(associated_data.as_bytes()), &mut buf)
-        .map_err(|_| Error::DecryptionFailed)?
-        .len();
+        .0
+        .open_in_place(nonce, associated_data.as_bytes(), &mut buf)
+        .map_err(|_| Error::DecryptionFailed)?;
     buf.truncate(len);
     Ok(buf)
 }
@@ -108,8 +110,8 @@ pub fn encrypt_resource(
     let nonce = nonce(nonce_str)?;
     let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
     buf.extend_from_slice(plaintext);
-    key.aead_key()?
-        .seal_in_place_append_tag(nonce, Aad::from(associated_data.as_bytes()), &mut buf)
+    key.0
+        .seal_in_place_append_tag(nonce, associated_data.as_bytes(), &mut buf)
         .map_err(|_| Error::EncryptionFailed {
             reason: "AES-256-GCM refused the input (too long)".into(),
         })?;

@@ -157,3 +157,43 @@ fn openssl_signed_response_verifies() {
         .unwrap();
     assert_eq!(signed, headers);
 }
+
+#[test]
+fn a_4096_bit_key_matches_openssl_and_verifies() {
+    // Twice the signature length of the 2048-bit keys: the signature buffers
+    // are sized for the largest key a backend accepts.
+    let key = wxpay_sign::PrivateKey::from_pem(&text("rsa4096_key.pem")).unwrap();
+    assert_eq!(key.bits(), 4096);
+    let public = wxpay_sign::PublicKey::from_pem(&text("rsa4096_pub.pem")).unwrap();
+    assert_eq!(key.public_key(), public);
+    let expected = text("kat/brand_post_4096.sig");
+    let signer = Signer::brand(BRAND_ID, MERCHANT_SERIAL, key.clone());
+    assert_eq!(
+        signer.sign_message(&bytes("kat/brand_post.msg")).unwrap(),
+        expected.trim()
+    );
+    let req = SignableRequest::new(
+        KATS[1].method,
+        KATS[1].path_and_query,
+        KATS[1].body.as_bytes(),
+    );
+    let auth = signer.sign(&req, TS, NONCE).unwrap();
+    assert!(
+        auth.as_str()
+            .ends_with(&format!("signature=\"{}\"", expected.trim()))
+    );
+    let parsed = ParsedAuthorization::parse(auth.as_str()).unwrap();
+    verify_request(&public, &parsed, &req).unwrap();
+
+    let verifier = Verifier::builder()
+        .public_key(PUB_KEY_ID, public)
+        .clock(std::sync::Arc::new(wxpay_sign::ManualClock::new(TS)))
+        .build()
+        .unwrap();
+    let body = bytes("kat/response.body");
+    let headers = wxpay_sign::ResponseSigner::new(PUB_KEY_ID, key)
+        .sign(&body, TS, NONCE)
+        .unwrap();
+    verifier.verify(&headers, &body).unwrap();
+    assert!(verifier.verify(&headers, b"{}").is_err());
+}

@@ -376,6 +376,44 @@ fn bad_signatures_are_rejected() {
 }
 
 #[test]
+fn oversized_signatures_fail_as_before() {
+    use base64::Engine as _;
+    let (verifier, _) = setup();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    // Valid base64, longer than any supported key's signature: does not verify.
+    for len in [1025, 4096] {
+        let sig = b64.encode(vec![0x5a; len]);
+        let h = SignatureHeaders::new(TS, NONCE, sig, PUB_KEY_ID);
+        let err = verifier.verify(&h, BODY).unwrap_err();
+        assert!(matches!(&err, Error::BadSignature { serial } if serial == PUB_KEY_ID));
+    }
+    // Long and not base64 (the bad byte near the end) is still invalid base64.
+    let mut sig = b64.encode(vec![0x5a; 3000]);
+    sig.replace_range(3990..3991, "!");
+    let h = SignatureHeaders::new(TS, NONCE, sig, PUB_KEY_ID);
+    assert!(matches!(
+        verifier.verify(&h, BODY).unwrap_err(),
+        Error::InvalidHeader {
+            name: "Wechatpay-Signature",
+            ..
+        }
+    ));
+    // Server side: the same rules for the Authorization signature.
+    let signer = Signer::brand("120344", MERCHANT_SERIAL, merchant_key());
+    let req = SignableRequest::new("GET", "/brand/x", b"");
+    let auth = signer.sign(&req, TS, NONCE).unwrap();
+    let parsed = ParsedAuthorization::parse(auth.as_str()).unwrap();
+    let long = auth
+        .as_str()
+        .replace(parsed.signature(), &b64.encode(vec![0x5a; 2000]));
+    let parsed = ParsedAuthorization::parse(&long).unwrap();
+    assert!(matches!(
+        verify_request(&merchant_key().public_key(), &parsed, &req).unwrap_err(),
+        Error::BadSignature { .. }
+    ));
+}
+
+#[test]
 fn the_timestamp_is_verified_as_received() {
     // "01700000000" parses to the same number but is not what was signed.
     let (verifier, _) = setup();

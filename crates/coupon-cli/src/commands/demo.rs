@@ -9,7 +9,10 @@ use coupon_model::common::{
     CouponAvailablePeriod, CouponCodeDisplayMode, CouponDisplayInfo, CouponUsageMethod,
     NotifyConfig, UsageRuleDisplayInfo,
 };
-use coupon_model::product_coupon::{ProductCouponDisplayInfo, UpdateProductCouponRequest};
+use coupon_model::product_coupon::{
+    ProductCouponDisplayInfo, UpdateProductCouponBody, UpdateProductCouponRequest,
+};
+use coupon_model::stock::CreateStockBody;
 use coupon_model::stock::{
     AddStockRequest, CouponCodeMode, ListStocksRequest, NewStock, SingleUsageRule, StockSendRule,
     StoreScope,
@@ -120,7 +123,10 @@ pub(crate) async fn run() -> Result<(), CliError> {
     let product_coupon_id = seed::PRODUCT_COUPON_ID;
 
     // 1. Add a stock, then replay the same out_request_no.
-    let request = AddStockRequest::new(product_coupon_id, "demo_add_stock_0001", demo_stock());
+    let request = AddStockRequest::new(
+        product_coupon_id,
+        CreateStockBody::new("demo_add_stock_0001", demo_stock()),
+    );
     let stock = brand.add_stock(&request).await?;
     let count = sandbox.stock_count(product_coupon_id);
     report.step(format!(
@@ -203,9 +209,8 @@ pub(crate) async fn run() -> Result<(), CliError> {
     );
     let update = UpdateProductCouponRequest::new(
         product_coupon_id,
-        "demo_update_0001",
-        creds.brand_id.clone(),
-        display.clone(),
+        UpdateProductCouponBody::new("demo_update_0001", display.clone())
+            .with_brand_id(creds.brand_id.clone()),
     );
     let updated = partner.update_product_coupon(&update).await?;
     let name = updated.display_info.as_ref().map(|d| d.name.as_str());
@@ -220,7 +225,7 @@ pub(crate) async fn run() -> Result<(), CliError> {
     // 5. An invalid request is refused before anything is sent.
     let mut bad_stock = demo_stock();
     bad_stock.stock_send_rule.max_count_per_user = 500;
-    let bad = AddStockRequest::new(product_coupon_id, "no!", bad_stock);
+    let bad = AddStockRequest::new(product_coupon_id, CreateStockBody::new("no!", bad_stock));
     let before = sandbox.requests_seen();
     let violations = match brand.add_stock(&bad).await {
         Err(e) if e.kind() == ErrorKind::InvalidRequest => e

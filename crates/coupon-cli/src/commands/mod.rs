@@ -1,5 +1,6 @@
 //! The command tree and its dispatch.
 
+mod call;
 mod demo;
 mod product_coupons;
 mod sandbox;
@@ -46,6 +47,12 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Start the sandbox in-process and walk through every operation.
     Demo,
+    /// List every operation of the API as JSON: name, method, brand and
+    /// partner path (null where a side lacks it).
+    Operations,
+    /// Call any operation by name (see `operations`), e.g.
+    /// `wxpay-coupon call get-stock --param product_coupon_id=1 --param stock_id=2`.
+    Call(Box<call::CallArgs>),
 }
 
 /// Runs the parsed command.
@@ -58,13 +65,43 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webhook(command) => webhook::run(command).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Demo => demo::run().await,
+        Command::Operations => call::operations(),
+        Command::Call(args) => call::call(*args).await,
     }
 }
 
-/// Reads a file, naming the flag it came from on failure.
+/// The largest JSON document a command reads (request bodies, stocks,
+/// display infos, documents to validate): 8 MiB.
+pub(crate) const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads a JSON file of at most [`MAX_JSON_BYTES`], naming the flag it came
+/// from on failure.
 pub(crate) fn read_file(path: &Path, flag: &str) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path)
-        .map_err(|e| CliError::Input(format!("cannot read {flag} {}: {e}", path.display())))
+    read_file_bounded(path, flag, MAX_JSON_BYTES)
+}
+
+/// Reads at most `limit` bytes of a file; a larger one (or an endless one,
+/// such as `/dev/zero`) is an input error after reading `limit + 1` bytes.
+pub(crate) fn read_file_bounded(
+    path: &Path,
+    flag: &str,
+    limit: usize,
+) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    let cannot =
+        |e: std::io::Error| CliError::Input(format!("cannot read {flag} {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > limit {
+        return Err(CliError::Input(format!(
+            "{flag} {} is larger than {limit} bytes, the most this command reads",
+            path.display()
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Reads and parses a JSON file as `what`, naming the flag on failure.
@@ -90,4 +127,15 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
             path.display()
         ))
     })
+}
+
+/// The JSON pointer of a field serde ignored (`a.?.0.b` → `/a/0/b`).
+pub(crate) fn pointer(path: &serde_ignored::Path<'_>) -> String {
+    let text = path.to_string();
+    let mut out = String::new();
+    for segment in text.split('.').filter(|s| *s != "?" && !s.is_empty()) {
+        out.push('/');
+        out.push_str(segment);
+    }
+    out
 }

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use coupon_model::product_coupon::{ProductCouponDisplayInfo, UpdateProductCouponRequest};
+use coupon_model::product_coupon::{
+    ProductCouponDisplayInfo, UpdateProductCouponBody, UpdateProductCouponRequest,
+};
 
 use crate::commands::read_json;
 use crate::config::PartnerConfig;
@@ -47,14 +49,12 @@ async fn update(args: UpdateArgs) -> Result<(), CliError> {
         "--display-info",
         "a product coupon display_info object",
     )?;
-    let (client, brand_id) = args
+    let client = args
         .config
         .client("product-coupons update", args.brand_id.as_ref())?;
     let request = UpdateProductCouponRequest::new(
         args.product_coupon_id,
-        args.out_request_no,
-        brand_id,
-        display_info,
+        UpdateProductCouponBody::new(args.out_request_no, display_info),
     );
     print_json(&client.update_product_coupon(&request).await?)
 }

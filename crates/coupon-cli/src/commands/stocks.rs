@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use coupon_model::stock::{AddStockRequest, ListStocksRequest, NewStock, StockState};
+use coupon_model::stock::{
+    AddStockRequest, CreateStockBody, ListStocksRequest, NewStock, StockState,
+};
 
 use crate::commands::{parse_json, read_file};
 use crate::config::BrandConfig;
@@ -96,7 +98,10 @@ async fn add(args: AddArgs) -> Result<(), CliError> {
     )
     .map_err(|e| hint_whole_request(e, &bytes))?;
     let client = args.config.client("stocks add")?;
-    let request = AddStockRequest::new(args.product_coupon_id, args.out_request_no, stock);
+    let request = AddStockRequest::new(
+        args.product_coupon_id,
+        CreateStockBody::new(args.out_request_no, stock),
+    );
     print_json(&client.add_stock(&request).await?)
 }
 

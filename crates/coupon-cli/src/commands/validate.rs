@@ -10,9 +10,9 @@ use coupon_model::{ValidationContext, Violation, Violations};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::commands::{parse_json, read_file, read_json};
+use crate::commands::{pointer, read_file, read_json};
 use crate::error::CliError;
-use crate::output::{note, print_json};
+use crate::output::print_json;
 
 /// What the file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,37 +70,86 @@ struct Report<'a> {
     violations: &'a [Violation],
 }
 
-fn check<T: DeserializeOwned + Serialize>(
+/// Reads and checks the document, failing closed: a file that is not UTF-8
+/// JSON, not an object, nested too deep, or carrying any field `T` does not
+/// have (at any depth — it could not be checked) is an input error, never
+/// "valid".
+fn check<T: DeserializeOwned>(
     args: &ValidateArgs,
     validate: impl FnOnce(&T) -> Result<(), Violations>,
 ) -> Result<Option<Violations>, CliError> {
     let what = args.kind.describe();
+    let file = args.file.display();
     let bytes = read_file(&args.file, "--file")?;
-    let document: T = parse_json(&bytes, &args.file, "--file", what)?;
-    let fields = top_level_fields(&bytes, &document);
-    if !fields.unknown.is_empty() {
-        let list = fields.unknown.join(", ");
-        if fields.known == 0 {
-            return Err(CliError::Input(format!(
-                "--file {} does not parse as {what}: none of its fields ({list}) belong to {what}; check --kind",
-                args.file.display()
-            )));
-        }
-        note(format!(
-            "warning: {} has fields that {what} does not have and that were not checked: {list}; check --kind (or the SDK is older than the API)",
-            args.file.display()
-        ));
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::Input(format!(
+            "--file {file} is not a JSON document: {}",
+            coupon_model::text::excerpt(&e.to_string(), 200)
+        ))
+    })?;
+    let Some(top) = value.as_object() else {
+        return Err(CliError::Input(format!(
+            "--file {file} holds a JSON {}, not the object {what} is",
+            json_kind(&value)
+        )));
+    };
+    let mut unknown = Vec::new();
+    let document: T = serde_ignored::deserialize(&value, |path| unknown.push(pointer(&path)))
+        .map_err(|e| {
+            CliError::Input(format!(
+                "--file {file} does not parse as {what}: {}",
+                coupon_model::text::excerpt(&e.to_string(), 200)
+            ))
+        })?;
+    if !unknown.is_empty() {
+        let shown: Vec<String> = unknown
+            .iter()
+            .take(10)
+            .map(|p| coupon_model::text::excerpt(p, 80).into_owned())
+            .collect();
+        let more = unknown.len().saturating_sub(shown.len());
+        let list = if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        };
+        let known_top = top
+            .keys()
+            .filter(|k| {
+                !unknown
+                    .iter()
+                    .any(|u| u.trim_start_matches('/') == k.as_str())
+            })
+            .count();
+        return Err(CliError::Input(if known_top == 0 {
+            format!(
+                "--file {file} does not parse as {what}: none of its fields ({list}) belong to {what}; check --kind"
+            )
+        } else {
+            format!(
+                "--file {file} has fields that {what} does not have ({list}), so it was not checked; check --kind, or update the SDK if the API added them"
+            )
+        }));
     }
     Ok(validate(&document).err())
+}
+
+/// `array`, `string`, … for an error message.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }
 
 /// A new stock's rules: those of an add-stock body holding it (with a valid
 /// placeholder `out_request_no`), pointers made relative to the stock.
 fn validate_new_stock(stock: &NewStock, ctx: Option<&ValidationContext>) -> Result<(), Violations> {
-    let body = AddStockBody {
-        out_request_no: "validate_new_stock".into(),
-        stock: stock.clone(),
-    };
+    let body = AddStockBody::new("validate_new_stock", stock.clone());
     let Err(violations) = body.validate(ctx) else {
         return Ok(());
     };
@@ -115,35 +164,6 @@ fn validate_new_stock(stock: &NewStock, ctx: Option<&ValidationContext>) -> Resu
         })
         .collect();
     Violations::new(relative).map_or(Ok(()), Err)
-}
-
-/// The document's top-level fields: how many `T` knows, and the names of the
-/// others (serde ignores unknown fields, so a document of another kind could
-/// otherwise pass as valid). Null fields count as known.
-struct TopLevelFields {
-    known: usize,
-    unknown: Vec<String>,
-}
-
-fn top_level_fields<T: Serialize>(bytes: &[u8], parsed: &T) -> TopLevelFields {
-    let original = serde_json::from_slice::<serde_json::Value>(bytes).ok();
-    let round_trip = serde_json::to_value(parsed).ok();
-    let mut fields = TopLevelFields {
-        known: 0,
-        unknown: Vec::new(),
-    };
-    if let (Some(serde_json::Value::Object(original)), Some(serde_json::Value::Object(kept))) =
-        (original, round_trip)
-    {
-        for (name, value) in original {
-            if value.is_null() || kept.contains_key(&name) {
-                fields.known += 1;
-            } else {
-                fields.unknown.push(name);
-            }
-        }
-    }
-    fields
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
