@@ -7,7 +7,8 @@
 //!   5 s / 30 s), up to 3 attempts by default with exponential backoff and full
 //!   jitter, following the [retry table](#retries) below, and failover from the
 //!   primary host (`api.mch.weixin.qq.com`) to the backup
-//!   (`api2.mch.weixin.qq.com`) after a connect failure or timeout.
+//!   (`api2.mch.weixin.qq.com`) after a connect failure or timeout (a request
+//!   timeout only for idempotent requests).
 //! - A [`RequestTemplate`] is replayed identically on every attempt; an
 //!   [`AttemptHook`] adds per-attempt headers, so every attempt carries a fresh
 //!   signature (timestamp and nonce).

@@ -230,8 +230,9 @@ impl TransportBuilder {
         self
     }
 
-    /// Backup base URL, used for the rest of a call after a connect failure or a
-    /// timeout on the primary. Default [`DEFAULT_BACKUP_BASE_URL`].
+    /// Backup base URL, used for the rest of a call after a connect failure or
+    /// connect timeout on the primary (or a request timeout, for idempotent
+    /// requests: see the crate's retry table). Default [`DEFAULT_BACKUP_BASE_URL`].
     pub fn backup_base_url(mut self, url: impl Into<String>) -> Self {
         self.backup = Some(url.into());
         self

@@ -368,6 +368,35 @@ impl Sandbox {
             .saturating_sub(self.shared.connections.available_permits())
     }
 
+    /// Runs one request through the same pipeline as the HTTP server — queued
+    /// faults, authentication of the head, the bounded body read, routing,
+    /// handlers and response signing — without a socket (fuzzing, tests).
+    ///
+    /// Returns `None` when the request consumed [`Fault::DropConnection`] or
+    /// [`Fault::DropConnectionBeforeHandling`] (the server would close the
+    /// connection without answering). Counts in [`Sandbox::requests_seen`].
+    pub async fn serve_in_process(
+        &self,
+        request: http::Request<bytes::Bytes>,
+    ) -> Option<http::Response<bytes::Bytes>> {
+        use http_body_util::BodyExt as _;
+        let drop_signal = Arc::new(tokio::sync::Notify::new());
+        let request = request.map(http_body_util::Full::new);
+        let answer = tokio::select! {
+            answer = server::handle(self.shared.clone(), drop_signal.clone(), request) => answer,
+            () = drop_signal.notified() => return None,
+        };
+        let (parts, body) = match answer {
+            Ok(response) => response.into_parts(),
+            Err(never) => match never {},
+        };
+        let body = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(never) => match never {},
+        };
+        Some(http::Response::from_parts(parts, body))
+    }
+
     /// How many HTTP requests reached the sandbox so far (all paths, all outcomes).
     pub fn requests_seen(&self) -> u64 {
         self.shared.requests_seen.load(Ordering::SeqCst)

@@ -16,7 +16,6 @@ use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderNa
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, Limited};
-use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -107,7 +106,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-type Body = Full<Bytes>;
+pub(crate) type Body = Full<Bytes>;
 
 /// Accepts connections until `shutdown` flips, then lets open connections
 /// finish gracefully (bounded). A connection over the cap is closed at once.
@@ -341,11 +340,22 @@ async fn drop_connection(signal: &Notify) -> Response<Body> {
     match std::future::pending::<Infallible>().await {}
 }
 
-async fn handle(
+/// The error of a request body (hyper's `Incoming` on the server, `Full<Bytes>`
+/// in process).
+type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The per-request pipeline, shared by the HTTP server and
+/// [`crate::Sandbox::serve_in_process`]: faults, authentication of the head,
+/// the bounded body read, routing and signing.
+pub(crate) async fn handle<B>(
     shared: Arc<Shared>,
     drop_signal: Arc<Notify>,
-    req: Request<Incoming>,
-) -> Result<Response<Body>, Infallible> {
+    req: Request<B>,
+) -> Result<Response<Body>, Infallible>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin,
+    B::Error: Into<BodyError>,
+{
     let seq = shared.requests_seen.fetch_add(1, Ordering::SeqCst) + 1;
     let request_id = format!("{}{seq:012X}", shared.request_id_prefix);
     let fault = lock(&shared.faults).take();
@@ -397,7 +407,11 @@ async fn handle(
 /// Reads the body of an authenticated request: refused at once when its
 /// declared length is over the limit, and cut off at the limit or when it has
 /// not arrived in full within the body read timeout.
-async fn read_body(limits: &Limits, parts: &Parts, body: Incoming) -> Result<Bytes, ApiError> {
+async fn read_body<B>(limits: &Limits, parts: &Parts, body: B) -> Result<Bytes, ApiError>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin,
+    B::Error: Into<BodyError>,
+{
     let max = limits.max_body_bytes;
     let too_large = |what: String| {
         ApiError::param(
