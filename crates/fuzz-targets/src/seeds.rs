@@ -4,7 +4,9 @@ use coupon_sandbox::seed::{APPID, OPENID, PRODUCT_COUPON_ID};
 use http::HeaderMap;
 use wxpay_sign::{SignableRequest, Signer};
 
-use crate::targets::{NONCE, NOW, RESPONSE_TYPES, envelope, fixed, flags, sign_into};
+use crate::targets::{
+    NONCE, NOW, RESPONSE_TYPES, envelope, fixed, flags, operation_selector, sign_into,
+};
 
 /// One seed input of one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +87,205 @@ fn documents() -> Vec<(&'static str, &'static str, &'static [u8])> {
         ),
     ]
 }
+
+/// Every operation's answer fixture (one per operation; a test in
+/// coupon-model keeps them in step with the field index).
+const OPERATION_FIXTURES: &[(&str, &[u8])] = &[
+    (
+        "associate-stores",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/associate-stores.response.json"
+        ),
+    ),
+    (
+        "associate-stores-for-stock-bundle",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/associate-stores-for-stock-bundle.response.json"
+        ),
+    ),
+    (
+        "confirm-send-user-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/confirm-send-user-product-coupon.response.json"
+        ),
+    ),
+    (
+        "create-image-generation-task",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/create-image-generation-task.response.json"
+        ),
+    ),
+    (
+        "create-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/create-product-coupon.response.json"
+        ),
+    ),
+    (
+        "create-stock",
+        include_bytes!("../../coupon-model/tests/fixtures/operations/create-stock.response.json"),
+    ),
+    (
+        "create-stock-bundle",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/create-stock-bundle.response.json"
+        ),
+    ),
+    (
+        "deactivate-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/deactivate-product-coupon.response.json"
+        ),
+    ),
+    (
+        "deactivate-stock",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/deactivate-stock.response.json"
+        ),
+    ),
+    (
+        "deactivate-user-coupon-bundle",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/deactivate-user-coupon-bundle.response.json"
+        ),
+    ),
+    (
+        "deactivate-user-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/deactivate-user-product-coupon.response.json"
+        ),
+    ),
+    (
+        "disassociate-stores",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/disassociate-stores.response.json"
+        ),
+    ),
+    (
+        "disassociate-stores-for-stock-bundle",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/disassociate-stores-for-stock-bundle.response.json"
+        ),
+    ),
+    (
+        "get-image-generation-task",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/get-image-generation-task.response.json"
+        ),
+    ),
+    (
+        "get-notify-config",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/get-notify-config.response.json"
+        ),
+    ),
+    (
+        "get-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/get-product-coupon.response.json"
+        ),
+    ),
+    (
+        "get-stock",
+        include_bytes!("../../coupon-model/tests/fixtures/operations/get-stock.response.json"),
+    ),
+    (
+        "get-user-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/get-user-product-coupon.response.json"
+        ),
+    ),
+    (
+        "list-associated-stores",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/list-associated-stores.response.json"
+        ),
+    ),
+    (
+        "list-stocks",
+        include_bytes!("../../coupon-model/tests/fixtures/operations/list-stocks.response.json"),
+    ),
+    (
+        "list-user-product-coupons",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/list-user-product-coupons.response.json"
+        ),
+    ),
+    (
+        "pre-send-user-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/pre-send-user-product-coupon.response.json"
+        ),
+    ),
+    (
+        "return-user-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/return-user-product-coupon.response.json"
+        ),
+    ),
+    (
+        "send-user-coupon-bundle",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/send-user-coupon-bundle.response.json"
+        ),
+    ),
+    (
+        "send-user-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/send-user-product-coupon.response.json"
+        ),
+    ),
+    (
+        "set-notify-config",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/set-notify-config.response.json"
+        ),
+    ),
+    (
+        "update-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/update-product-coupon.response.json"
+        ),
+    ),
+    (
+        "update-stock",
+        include_bytes!("../../coupon-model/tests/fixtures/operations/update-stock.response.json"),
+    ),
+    (
+        "update-stock-budget",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/update-stock-budget.response.json"
+        ),
+    ),
+    (
+        "update-stock-bundle",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/update-stock-bundle.response.json"
+        ),
+    ),
+    (
+        "update-stock-bundle-budget",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/update-stock-bundle-budget.response.json"
+        ),
+    ),
+    (
+        "upload-coupon-codes",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/upload-coupon-codes.response.json"
+        ),
+    ),
+    (
+        "upload-image",
+        include_bytes!("../../coupon-model/tests/fixtures/operations/upload-image.response.json"),
+    ),
+    (
+        "use-user-product-coupon",
+        include_bytes!(
+            "../../coupon-model/tests/fixtures/operations/use-user-product-coupon.response.json"
+        ),
+    ),
+];
 
 fn document(file: &str) -> &'static [u8] {
     documents()
@@ -215,6 +416,18 @@ pub fn seeds() -> Vec<Seed> {
         }
     }
 
+    // response: every operation's answer, from its fixture with every
+    // documented field (crates/coupon-model/tests/fixtures/operations).
+    for (name, bytes) in OPERATION_FIXTURES {
+        if let Some(selector) = operation_selector(name, false) {
+            add(
+                "response",
+                format!("op_{name}"),
+                join(&[&[selector], bytes]),
+            );
+        }
+    }
+
     // webhook: raw and verified, the envelope signed here, the payload encrypted here.
     let payload = document("synthetic_send_payload.json");
     if let Some(envelope) = envelope("PRODUCT_COUPON.SEND", payload) {
@@ -281,4 +494,20 @@ pub fn seeds() -> Vec<Seed> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_has_its_answer_seed() {
+        for spec in coupon_model::operations::OPERATIONS {
+            assert!(
+                super::OPERATION_FIXTURES
+                    .iter()
+                    .any(|(n, _)| *n == spec.name),
+                "add {}'s answer fixture to OPERATION_FIXTURES",
+                spec.name
+            );
+        }
+    }
 }

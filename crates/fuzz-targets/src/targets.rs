@@ -6,6 +6,8 @@ use bytes::Bytes;
 use coupon_client::WebhookHandler;
 use coupon_model::ValidationContext;
 use coupon_model::error::ApiErrorBody;
+use coupon_model::operation::{Operation, OperationVisitor, RequestBody, visit_operation};
+use coupon_model::operations::OPERATIONS;
 use coupon_model::product_coupon::{
     ProductCoupon, ProductCouponScope, ProductCouponType, UpdateProductCouponBody, UsageMode,
 };
@@ -268,8 +270,91 @@ pub fn response(data: &[u8]) {
     let Some((&selector, json)) = data.split_first() else {
         return;
     };
-    let (_, check) = RESPONSE_TYPES[usize::from(selector) % RESPONSE_TYPES.len()];
-    check(json);
+    match response_selection(selector) {
+        Selection::Type(check) => check(json),
+        Selection::Operation { name, body } => {
+            let _ = visit_operation(name, OperationRoundTrip { json, body });
+        }
+    }
+}
+
+/// What a `response` selector byte picks.
+enum Selection {
+    /// One of [`RESPONSE_TYPES`].
+    Type(fn(&[u8])),
+    /// The body (`body`) or the answer of an operation of the table.
+    Operation { name: &'static str, body: bool },
+}
+
+/// Selector `s` picks, modulo their count, the [`RESPONSE_TYPES`] first, then
+/// each operation's body and answer in table order (so seeds keep their
+/// meaning while operations are appended).
+fn response_selection(selector: u8) -> Selection {
+    let types = RESPONSE_TYPES.len();
+    let index = usize::from(selector) % (types + 2 * OPERATIONS.len());
+    match index.checked_sub(types) {
+        None => Selection::Type(RESPONSE_TYPES[index].1),
+        Some(op) => Selection::Operation {
+            name: OPERATIONS[op / 2].name,
+            body: op % 2 == 0,
+        },
+    }
+}
+
+/// The selector byte of an operation's body or answer.
+pub fn operation_selector(name: &str, body: bool) -> Option<u8> {
+    let op = OPERATIONS.iter().position(|s| s.name == name)?;
+    u8::try_from(RESPONSE_TYPES.len() + 2 * op + usize::from(!body)).ok()
+}
+
+/// The round trip of one operation's body (checked with its rules) or answer.
+struct OperationRoundTrip<'a> {
+    json: &'a [u8],
+    body: bool,
+}
+
+impl OperationVisitor for OperationRoundTrip<'_> {
+    type Output = ();
+
+    fn visit<O: Operation>(self) {
+        if self.body {
+            round_trip_json::<O::Body>(O::SPEC.name, self.json, |b| {
+                violations(b.validate_request())
+            });
+        } else {
+            round_trip_json::<O::Response>(O::SPEC.name, self.json, |_| String::new());
+        }
+    }
+}
+
+/// [`round_trip`] for types compared through their JSON (the operation
+/// table's body and answer types).
+fn round_trip_json<T>(name: &str, json: &[u8], validate: fn(&T) -> String)
+where
+    T: DeserializeOwned + Serialize,
+{
+    let Ok(value) = serde_json::from_slice::<T>(json) else {
+        return;
+    };
+    let verdict = validate(&value);
+    let bytes = serde_json::to_vec(&value)
+        .unwrap_or_else(|e| panic!("{name}: a parsed value does not serialise: {e}"));
+    let again: T = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "{name}: its own JSON does not parse back: {e}\n{}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    let bytes_again = serde_json::to_vec(&again).unwrap_or_default();
+    assert_eq!(
+        bytes_again, bytes,
+        "{name}: the round trip changed the value"
+    );
+    assert_eq!(
+        validate(&again),
+        verdict,
+        "{name}: validation differs after the round trip"
+    );
 }
 
 /// A sandbox on a private runtime, its verifier, and its credentials.
@@ -359,10 +444,10 @@ pub fn sandbox_request(data: &[u8]) {
             HeaderValue::from_static("application/json"),
         );
     }
-    if first & flags::SERIAL != 0
-        && let Ok(serial) = HeaderValue::from_str(&creds.wechatpay_public_key_id)
-    {
-        h.insert(wxpay_sign::WECHATPAY_SERIAL, serial);
+    if first & flags::SERIAL != 0 {
+        if let Ok(serial) = HeaderValue::from_str(&creds.wechatpay_public_key_id) {
+            h.insert(wxpay_sign::WECHATPAY_SERIAL, serial);
+        }
     }
     if first & flags::SIGN != 0 {
         let signer = if path_and_query.starts_with("/brand/") {
