@@ -70,6 +70,49 @@ impl CliError {
         }
     }
 
+    /// What to do next, for the last line of every error report.
+    pub fn next_step(&self) -> &'static str {
+        use coupon_client::ErrorKind as K;
+        match self {
+            CliError::Config(_) => {
+                "set what the message names (flags or WXPAY_* variables; `--help` lists them), or run the sandbox: `wxpay-coupon sandbox --keys-dir \"$(mktemp -d)/kd\"`"
+            }
+            CliError::Input(_) => "fix the input the message names and run the command again",
+            CliError::Output(_) => {
+                "check that stdout can be written (disk space, the pipe's reader)"
+            }
+            CliError::Invalid { .. } => {
+                "fix each field listed above (its JSON pointer and rule id), then validate again"
+            }
+            CliError::Sandbox(_) => {
+                "check the listen address, the keys directory and the state file the message names"
+            }
+            CliError::Demo(_) => "report it with the output above: the demo should always pass",
+            CliError::Client(e) => match e.kind() {
+                K::InvalidRequest => "fix the request as listed above; nothing was sent",
+                K::Api => match e.api_error() {
+                    Some(api) if !api.verified => {
+                        "the answer was not signed: confirm it before acting on its advice; quote the Request-ID to WeChat Pay support"
+                    }
+                    _ => "follow the advice above; quote the Request-ID to WeChat Pay support",
+                },
+                K::SignatureProbe => "nothing: WeChat Pay checks that answers are verified",
+                K::Verification | K::Replayed => {
+                    "check WXPAY_PUBLIC_KEY_ID / WXPAY_PUBLIC_KEY against the merchant platform, and the clock"
+                }
+                K::Decryption => "check WXPAY_APIV3_KEY (brands: the brand API key)",
+                K::Transport => {
+                    "check the base URL and the network, then retry: a write with the same request number is never done twice"
+                }
+                K::Decode => {
+                    "quote the Request-ID when you report it: the SDK may be older than the API"
+                }
+                K::Config => "check the keys and settings the message names",
+                _ => "see the message above",
+            },
+        }
+    }
+
     /// Whether this is a closed stdout (e.g. piped into `head`): not worth a message.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)

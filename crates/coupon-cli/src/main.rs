@@ -26,7 +26,8 @@
 //! PEM paths and are never printed.
 //!
 //! Results are JSON on stdout (`--all` prints one JSON array); errors go to
-//! stderr as one readable line plus detail lines. Exit codes: 0 ok, 1
+//! stderr as one readable line, detail lines, and a last `next:` line saying
+//! what to do. Exit codes: 0 ok, 1
 //! usage/configuration, 2 API error, 3 verification failure, 4 transport
 //! failure, 5 validation failure.
 #![forbid(unsafe_code)]

@@ -80,6 +80,7 @@ pub fn report_error(error: &CliError) {
     for line in details(error) {
         let _ = writeln!(err, "  {line}");
     }
+    let _ = writeln!(err, "  next: {}", error.next_step());
 }
 
 /// The one-line summary: the error's `Display`, first line only.

@@ -111,10 +111,15 @@ fn an_invalid_document_exits_5_and_lists_every_violation() {
             ),
         ]
     );
-    // stderr: one summary line, then one `rule path: message` line per violation.
+    // stderr: one summary line, one `rule path: message` line per violation,
+    // and what to do next.
     let err = stderr(&output);
     let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[3].trim_start().starts_with("next: fix each field"),
+        "{err}"
+    );
     assert!(lines[0].starts_with("error: "), "{err}");
     assert!(lines[0].contains("2 documented rule(s)"), "{err}");
     assert!(
@@ -174,7 +179,19 @@ fn a_file_of_the_wrong_kind_exits_1_naming_the_kind() {
     assert!(output.stdout.is_empty());
     let err = stderr(&output);
     assert!(err.contains("does not parse as a stock"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(
+        err.lines().count(),
+        2,
+        "one line and what to do next: {err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .unwrap()
+            .trim_start()
+            .starts_with("next: "),
+        "{err}"
+    );
 
     // Fields the kind does not have could not be checked: refused (fail
     // closed), naming them, whether none or only some belong to the kind.
@@ -393,5 +410,22 @@ fn unreadable_input_fails_closed_with_exit_1() {
             "{path}: {}",
             stderr(&output)
         );
+    }
+}
+
+/// Every failure's report ends with what to do next.
+#[test]
+fn every_error_report_ends_with_what_to_do() {
+    for args in [
+        vec!["validate", "--kind", "stock", "--file", "/nonexistent.json"],
+        vec!["stocks", "list", "--product-coupon-id", "1"],
+        vec!["call", "no-such-operation"],
+    ] {
+        let output = run(&args);
+        assert_ne!(output.status.code(), Some(0), "{args:?}");
+        let err = stderr(&output);
+        let last = err.lines().last().unwrap_or_default();
+        assert!(last.trim_start().starts_with("next: "), "{args:?}: {err}");
+        assert!(last.len() > "  next: ".len() + 10, "{args:?}: {err}");
     }
 }
