@@ -104,19 +104,28 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod api;
+pub mod admin;
 mod credentials;
+mod delivery;
+mod dispatch;
+mod engine;
 mod error;
 mod fault;
 mod keysdir;
+mod ops;
 mod paging;
+mod persist;
 mod respond;
+mod rng;
 mod schema;
 pub mod seed;
 mod server;
+mod state;
+mod timeutil;
 mod webhook;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -135,14 +144,23 @@ pub use credentials::{
     BRAND_PRIVATE_KEY_FILE, Credentials, DEFAULT_BRAND_ID, DEFAULT_MCHID, ENV_FILE,
     MCH_PRIVATE_KEY_FILE, SANDBOX_WXPAY_PRIVATE_KEY_FILE, WXPAY_PUBLIC_KEY_FILE,
 };
+pub use delivery::{Delivery, DeliveryAttempt, DeliveryOutcome, WebhookRetry};
 pub use error::{Error, Result};
 pub use fault::Fault;
 pub use keysdir::MAX_KEYS_FILE_BYTES;
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use persist::{MAX_STATE_FILE_BYTES, STATE_FILE_FORMAT, STATE_FILE_VERSION};
 pub use webhook::{
     EVENT_TYPE_SEND, MAX_WEBHOOK_ANSWER_BYTES, ORIGINAL_TYPE, SEND_TIMEOUT, SIGNATURE_TYPE,
-    WebhookOptions, build_webhook, post_webhook, send_event_for,
+    WebhookOptions, build_webhook, check_webhook_url, notification_body, notification_id,
+    post_webhook, post_webhook_within, send_event_for, sign_notification,
 };
+
+/// The event type of the service provider's coupon-received notification
+/// (the payload then carries `brand_id`).
+pub const EVENT_TYPE_SP_SEND: &str = ops::EVENT_SP_SEND;
+/// How long a pre-send token can be claimed (5 minutes).
+pub const PRE_SEND_TTL: Duration = Duration::from_secs(ops::user_coupons::PRE_SEND_TTL_SECS as u64);
 
 use crate::server::{Shared, lock};
 
@@ -153,7 +171,8 @@ pub use server::{
 
 /// The `Wechatpay-Serial` the sandbox sends under [`Fault::WrongSerial`].
 pub const WRONG_SERIAL: &str = server::WRONG_SERIAL;
-/// The state of stocks created through the API (before review).
+/// The state of product coupons (`AUDITING`) and stocks created through the
+/// API until their review delay has passed (see [`SandboxBuilder::review_delay`]).
 pub const NEW_STOCK_STATE: &str = "AUDITING";
 
 /// A running sandbox. Dropping it stops the server (in the background);
@@ -184,6 +203,7 @@ pub struct SandboxBuilder {
     credentials: Option<Credentials>,
     clock: Option<Arc<dyn Clock>>,
     limits: server::Limits,
+    engine: engine::EngineConfig,
 }
 
 impl Default for SandboxBuilder {
@@ -193,6 +213,7 @@ impl Default for SandboxBuilder {
             credentials: None,
             clock: None,
             limits: server::Limits::default(),
+            engine: engine::EngineConfig::default(),
         }
     }
 }
@@ -260,7 +281,51 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds, seeds and starts serving on the current Tokio runtime.
+    /// How long product coupons and stocks created through the API stay
+    /// `AUDITING`, on the sandbox's clock (default: zero — reviewed at once,
+    /// so the create answer already shows `EFFECTIVE` / `SENDING`). Rounded up
+    /// to whole seconds.
+    pub fn review_delay(mut self, delay: Duration) -> Self {
+        self.engine.review_delay = delay;
+        self
+    }
+
+    /// The notify URL of the brands and of the service provider at start (as
+    /// if each had called set-notify-config; calls can change it). Only
+    /// `http://` URLs on loopback hosts receive notifications; others are
+    /// logged as refused deliveries.
+    pub fn notify_url(mut self, url: impl Into<String>) -> Self {
+        self.engine.notify_url = Some(url.into());
+        self
+    }
+
+    /// Keeps the state in `path` (JSON, see [`STATE_FILE_FORMAT`]): loaded at
+    /// start when the file exists, saved after every change and at shutdown,
+    /// always atomically. A file that is not this sandbox's state (corrupt,
+    /// foreign, another version or another identity's) fails the start with
+    /// [`Error::StateFile`] and is left untouched.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.engine.state_file = Some(path.into());
+        self
+    }
+
+    /// Starts from the seeded state even when the state file holds one (it
+    /// is overwritten — unless it is not a sandbox state file, which is still
+    /// refused).
+    pub fn fresh_state(mut self, fresh: bool) -> Self {
+        self.engine.fresh_state = fresh;
+        self
+    }
+
+    /// How notifications are redelivered (default [`WebhookRetry::default`]:
+    /// after 1 s, doubling up to 10 minutes, 15 attempts, 5 s to answer).
+    pub fn webhook_retry(mut self, retry: WebhookRetry) -> Self {
+        self.engine.retry = retry;
+        self
+    }
+
+    /// Binds, seeds (or loads the state file) and starts serving on the
+    /// current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox> {
         if !self.listen.ip().is_loopback() {
             return Err(Error::NonLoopbackListen { addr: self.listen });
@@ -272,7 +337,7 @@ impl SandboxBuilder {
                 .map_err(|e| Error::Internal(format!("key generation task failed: {e}")))??,
         };
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let store = api::Store::new(&creds.brand_id, seed::seed_data()?);
+        let store = engine::Store::new(&creds, clock.clone(), self.engine)?;
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -375,24 +440,78 @@ impl Sandbox {
 
     /// How many stocks `product_coupon_id` has now (seeded + created).
     pub fn stock_count(&self, product_coupon_id: &str) -> usize {
-        lock(&self.shared.store).stock_count(product_coupon_id)
+        self.shared.store.stock_count(product_coupon_id)
     }
 
-    /// The stocks of `product_coupon_id`, in creation order.
+    /// The stocks of `product_coupon_id`, in creation order, as a read shows
+    /// them now (state, sent counters, code counts).
     pub fn stocks(&self, product_coupon_id: &str) -> Vec<Stock> {
-        lock(&self.shared.store).stocks_of(product_coupon_id)
+        self.shared.store.stocks_of(product_coupon_id)
     }
 
-    /// The product coupon as it is now (after partner updates).
+    /// The stock `stock_id` as a read shows it now.
+    pub fn stock(&self, stock_id: &str) -> Option<Stock> {
+        self.shared.store.stock(stock_id)
+    }
+
+    /// The product coupon as a read shows it now.
     pub fn product_coupon(&self, product_coupon_id: &str) -> Option<ProductCoupon> {
-        lock(&self.shared.store)
-            .product_coupon(product_coupon_id)
-            .cloned()
+        self.shared.store.product_coupon(product_coupon_id)
     }
 
-    /// The coupons `openid` holds, in list order.
+    /// The coupons `openid` holds (of every brand), in receive order, as a
+    /// read shows them now.
     pub fn user_coupons(&self, openid: &str) -> Vec<UserCoupon> {
-        lock(&self.shared.store).user_coupons_of(openid)
+        self.shared.store.user_coupons_of(openid)
+    }
+
+    /// The coupon `coupon_code` of `openid`, as a read shows it now.
+    pub fn user_coupon(&self, openid: &str, coupon_code: &str) -> Option<UserCoupon> {
+        self.user_coupons(openid)
+            .into_iter()
+            .find(|c| c.coupon_code.as_str() == coupon_code)
+    }
+
+    /// The notification delivery log, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.shared.store.deliveries()
+    }
+
+    /// Waits until no notification delivery is pending (each has been
+    /// delivered, given up on, refused or interrupted), then returns the log.
+    pub async fn settled_deliveries(&self) -> Vec<Delivery> {
+        self.shared.store.settled_deliveries().await
+    }
+
+    /// Back to the seeded state (with the builder's notify URL): every object
+    /// created since is gone, pending deliveries stop and the log is emptied.
+    pub fn reset(&self) -> Result<()> {
+        self.shared.store.reset(&self.shared.creds)
+    }
+
+    /// Writes the state file now (a no-op without one; it is also written
+    /// after every change and at shutdown).
+    pub async fn save_state(&self) -> Result<()> {
+        self.shared.store.save().await
+    }
+
+    /// Pauses a `SENDING` stock, as the brand platform does (the API has no
+    /// endpoint for it); sends from it are then refused.
+    pub fn pause_stock(&self, stock_id: &str) -> Result<Stock> {
+        self.shared.store.set_paused(stock_id, true)
+    }
+
+    /// Resumes a `PAUSED` stock (the brand platform's part).
+    pub fn resume_stock(&self, stock_id: &str) -> Result<Stock> {
+        self.shared.store.set_paused(stock_id, false)
+    }
+
+    /// The user claims a pre-sent coupon in the receive component (the part
+    /// WeChat plays): the coupon of the pre-send `token` is sent with channel
+    /// `RECEIVE_COMPONENT`, with the same checks and notification as a send.
+    /// Refused when the token is unknown, claimed or older than [`PRE_SEND_TTL`].
+    pub fn claim_pre_sent_coupon(&self, token: &str) -> Result<UserCoupon> {
+        self.shared.store.claim_pre_sent(token)
     }
 
     /// The SEND event of the seeded user's coupon `coupon_code`.
@@ -467,17 +586,20 @@ impl Sandbox {
         post_webhook(url, headers, body).await
     }
 
-    /// Stops accepting, lets open connections finish (at most ~10 s), and waits.
+    /// Stops accepting, lets open connections finish (at most ~10 s), stops
+    /// notification deliveries, writes the state file one last time, and waits.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.shared.store.shutdown().await;
     }
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        self.shared.store.stop();
     }
 }

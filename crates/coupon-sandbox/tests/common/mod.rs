@@ -80,14 +80,21 @@ pub struct Call<'a> {
 }
 
 impl Harness {
+    /// The harness of the seed-data tests: new stocks stay `AUDITING` for an
+    /// hour of the (frozen) clock, so they are observed in that state.
     pub async fn start() -> Harness {
+        Self::start_with(|b| b.review_delay(std::time::Duration::from_secs(3600))).await
+    }
+
+    /// A sandbox configured by `configure`, on a manual clock at [`NOW`].
+    pub async fn start_with(
+        configure: impl FnOnce(coupon_sandbox::SandboxBuilder) -> coupon_sandbox::SandboxBuilder,
+    ) -> Harness {
         let clock = Arc::new(ManualClock::new(NOW));
-        let sandbox = Sandbox::builder()
+        let builder = Sandbox::builder()
             .credentials(creds())
-            .clock(clock.clone() as Arc<dyn Clock>)
-            .start()
-            .await
-            .expect("sandbox starts");
+            .clock(clock.clone() as Arc<dyn Clock>);
+        let sandbox = configure(builder).start().await.expect("sandbox starts");
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(0)
             .build_http();
