@@ -25,6 +25,10 @@ use crate::server::lock;
 use crate::state::{State, sp_key};
 use crate::timeutil::timestamp;
 
+/// How long the state file's writer waits after a change for more changes
+/// before saving them all at once.
+const SAVE_COALESCE: Duration = Duration::from_millis(100);
+
 /// How the state behaves (see the `SandboxBuilder` methods of the same names).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EngineConfig {
@@ -158,15 +162,21 @@ impl Store {
         let mut stop = self.persist_stop.subscribe();
         async move {
             loop {
-                let stopping = tokio::select! {
+                let mut stopping = tokio::select! {
                     () = dirty.notified() => false,
                     _ = stop.changed() => true,
                 };
-                let bytes = {
-                    let log = deliveries.log();
-                    let state = lock(&state);
-                    persist::to_bytes(&state, &log, clock.now_unix())
-                };
+                if !stopping {
+                    // Let a burst of writes end: one save for all of them.
+                    tokio::select! {
+                        () = tokio::time::sleep(SAVE_COALESCE) => {}
+                        _ = stop.changed() => stopping = true,
+                    }
+                }
+                // Serialised outside the lock, from a copy.
+                let snapshot = lock(&state).clone();
+                let log = deliveries.log();
+                let bytes = persist::to_bytes(&snapshot, &log, clock.now_unix());
                 let path = path.clone();
                 let written = match bytes {
                     Ok(bytes) => {
@@ -179,7 +189,9 @@ impl Store {
                 if let Err(e) = written {
                     tracing::warn!(error = %e, "sandbox: cannot save the state file");
                 }
-                if stopping || *stop.borrow() {
+                // A stop seen while writing is still unseen by `changed()`:
+                // the next turn takes the last snapshot.
+                if stopping {
                     return;
                 }
             }
