@@ -578,3 +578,159 @@ impl Store {
         Ok(to_json(&answer)?.into_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, OnceLock};
+
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::credentials::Credentials;
+    use crate::engine::EngineConfig;
+
+    fn creds() -> Credentials {
+        static CREDS: OnceLock<Credentials> = OnceLock::new();
+        CREDS
+            .get_or_init(|| Credentials::generate().unwrap())
+            .clone()
+    }
+
+    /// One store for every case (state accumulates, as in a long-running sandbox).
+    fn store() -> &'static Store {
+        static STORE: OnceLock<Store> = OnceLock::new();
+        STORE.get_or_init(|| {
+            let clock = Arc::new(wxpay_sign::ManualClock::new(1_756_000_000));
+            Store::new(&creds(), clock, EngineConfig::default()).unwrap()
+        })
+    }
+
+    fn parts(method: &str, path: &str) -> Parts {
+        http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
+    }
+
+    #[test]
+    fn pointers_name_missing_and_mistyped_fields() {
+        let missing =
+            typed::<coupon_model::stock::CreateStockBody>(&json!({ "out_request_no": "abcdef" }))
+                .unwrap_err();
+        assert_eq!(
+            missing.body.detail.unwrap().field.as_deref(),
+            Some("/stock")
+        );
+        let mistyped = typed::<coupon_model::coupon_code::UploadCouponCodesBody>(
+            &json!({ "out_request_no": "abcdef", "code_list": ["a", {"x": 1}] }),
+        )
+        .unwrap_err();
+        assert_eq!(
+            mistyped.body.detail.unwrap().field.as_deref(),
+            Some("/code_list/1")
+        );
+        let nested = typed::<coupon_model::stock::UpdateBudgetBody>(
+            &json!({ "out_request_no": "abcdef", "update_mode": "MAX_COUNT", "target_max_count": "9" }),
+        )
+        .unwrap_err();
+        assert_eq!(
+            nested.body.detail.unwrap().field.as_deref(),
+            Some("/target_max_count")
+        );
+    }
+
+    #[test]
+    fn every_operation_routes_on_each_side_it_exists_on() {
+        for spec in coupon_model::OPERATIONS {
+            for side in [Side::Brand, Side::Partner] {
+                let Some(template) = spec.path_template(side) else {
+                    continue;
+                };
+                let path = template.replace('{', "x%7B").replace('}', "");
+                let routed = route(&parts(spec.method.as_str(), &path)).unwrap();
+                assert_eq!(routed.spec.name, spec.name);
+                assert_eq!(routed.side, side);
+                assert!(routed.params.0.iter().all(|(_, v)| v.starts_with("x{")));
+            }
+        }
+        assert!(
+            route(&parts(
+                "PUT",
+                "/brand/marketing/product-coupon/product-coupons"
+            ))
+            .is_err()
+        );
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-zA-Z0-9_/ -]{0,12}".prop_map(Value::from),
+            Just(Value::from(crate::seed::PRODUCT_COUPON_ID)),
+            Just(Value::from("1000000013002")),
+            Just(Value::from(crate::seed::APPID)),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("out_request_no".to_owned()),
+                        Just("send_request_no".to_owned()),
+                        Just("stock".to_owned()),
+                        Just("stock_send_rule".to_owned()),
+                        Just("display_info".to_owned()),
+                        Just("brand_id".to_owned()),
+                        Just("product_coupon_id".to_owned()),
+                        Just("stock_id".to_owned()),
+                        Just("appid".to_owned()),
+                        Just("update_mode".to_owned()),
+                        Just("code_list".to_owned()),
+                        Just("store_list".to_owned()),
+                        "[a-z_]{1,10}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn arbitrary_bodies_get_an_answer_never_a_panic_or_a_5xx(
+            body in json_value(),
+            raw in prop::collection::vec(any::<u8>(), 0..64),
+            which in 0usize..64,
+        ) {
+            let store = store();
+            let specs: Vec<_> = coupon_model::OPERATIONS.iter().filter(|s| s.method.as_str() != "GET").collect();
+            let spec = specs[which % specs.len()];
+            let side = if which % 2 == 0 { Side::Brand } else { Side::Partner };
+            let Some(template) = spec.path_template(side) else { return Ok(()) };
+            let path = template
+                .replace("{product_coupon_id}", crate::seed::PRODUCT_COUPON_ID)
+                .replace("{stock_id}", "1000000013002")
+                .replace("{stock_bundle_id}", crate::seed::STOCK_BUNDLE_ID)
+                .replace("{openid}", crate::seed::OPENID)
+                .replace("{coupon_code}", "123446500003")
+                .replace(['{', '}'], "");
+            let p = parts(spec.method.as_str(), &path);
+            let routed = route(&p).unwrap();
+            let bytes = serde_json::to_vec(&body).unwrap();
+            for b in [&bytes, &raw] {
+                if let Err(e) = store.handle(&routed, &p, b) {
+                    prop_assert!(e.status.is_client_error(), "{}: {:?}", spec.name, e.body);
+                }
+            }
+        }
+    }
+}
