@@ -115,6 +115,7 @@ mod keysdir;
 mod ops;
 mod paging;
 mod persist;
+mod receiver;
 mod respond;
 mod rng;
 mod schema;
@@ -150,6 +151,7 @@ pub use fault::Fault;
 pub use keysdir::MAX_KEYS_FILE_BYTES;
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use persist::{MAX_STATE_FILE_BYTES, STATE_FILE_FORMAT, STATE_FILE_VERSION};
+pub use receiver::{Received, WebhookReceiver};
 pub use webhook::{
     EVENT_TYPE_SEND, MAX_WEBHOOK_ANSWER_BYTES, ORIGINAL_TYPE, SEND_TIMEOUT, SIGNATURE_TYPE,
     WebhookOptions, build_webhook, check_webhook_url, notification_body, notification_id,
