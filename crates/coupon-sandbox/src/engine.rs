@@ -10,7 +10,7 @@ use std::time::Duration;
 use coupon_model::notify::NotifyUrlConfig;
 use coupon_model::product_coupon::ProductCoupon;
 use coupon_model::stock::{Stock, StockState};
-use coupon_model::user_coupon::UserCoupon;
+use coupon_model::user_coupon::{UserCoupon, UserCouponState};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use wxpay_sign::Clock;
@@ -363,6 +363,49 @@ impl Store {
         };
         self.dirty.notify_one();
         Ok(stock)
+    }
+
+    /// The user deletes a `PENDING` or `EFFECTIVE` coupon from the WeChat
+    /// wallet: `DELETED` (no notification, as WeChat Pay sends none).
+    pub(crate) fn delete_coupon(&self, openid: &str, code: &str) -> Result<UserCoupon> {
+        let now = self.now();
+        let coupon = {
+            let mut state = lock(&self.state);
+            let k = state
+                .idx
+                .by_openid
+                .get(openid)
+                .into_iter()
+                .flatten()
+                .copied()
+                .find(|&k| {
+                    state
+                        .coupons
+                        .get(k)
+                        .is_some_and(|c| c.coupon.coupon_code.as_str() == code)
+                })
+                .ok_or_else(|| {
+                    Error::NotFound(format!("user {openid} holds no coupon {code:?}"))
+                })?;
+            let record = state
+                .coupons
+                .get_mut(k)
+                .ok_or_else(|| Error::NotFound(format!("no coupon {code:?}")))?;
+            let shown = State::coupon_state(record, now);
+            if !matches!(
+                shown,
+                Some(UserCouponState::Pending | UserCouponState::Effective)
+            ) {
+                return Err(Error::Refused(format!(
+                    "coupon {code} is {}: only PENDING and EFFECTIVE coupons are in the wallet to delete",
+                    shown.as_ref().map_or("-", |s| s.as_str())
+                )));
+            }
+            record.coupon.coupon_state = Some(UserCouponState::Deleted);
+            State::render_coupon(record, now)
+        };
+        self.dirty.notify_one();
+        Ok(coupon)
     }
 
     /// The user claims a pre-sent coupon (the receive component's part).

@@ -1,40 +1,69 @@
 //! A local WeChat Pay look-alike for the product-coupon (商品券) API, in the
-//! spirit of stripe-mock — but it really signs.
+//! spirit of stripe-mock — but it really signs, and it keeps state: a coupon
+//! lives its whole life in it.
 //!
-//! [`Sandbox`] is an HTTP server on a loopback port that serves the four
-//! endpoints of the API pages from in-memory [seeded data](seed):
-//!
-//! | endpoint | scheme |
-//! |---|---|
-//! | `GET /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks` | brand |
-//! | `POST /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks` | brand |
-//! | `GET /brand/marketing/product-coupon/users/{openid}/coupons` | brand |
-//! | `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}` | merchant |
+//! [`Sandbox`] is an HTTP server on a loopback port that serves **every
+//! operation of the table** ([`coupon_model::operations`]), on the brand side
+//! (`/brand/marketing/product-coupon/…`) and on the partner side
+//! (`/v3/marketing/partner/product-coupon/…`), over one in-memory state that
+//! starts from [seeded data](seed): product coupons (created with their first
+//! stock or stock bundle; get, update, deactivate), stocks (create, get, list,
+//! update, budgets, deactivate, stores, coupon-code upload), stock bundles,
+//! user coupons (pre-send, send, confirm, use, return, deactivate, get, list),
+//! notify configs, image upload and the partner-only image tasks and coupon
+//! bundles. `docs/sandbox.md` describes every state, transition, refusal and
+//! choice made where WeChat Pay's documentation is silent.
 //!
 //! Like WeChat Pay it
 //! - verifies every request's `Authorization` over the raw path-and-query and
-//!   body bytes: the brand scheme (`WECHATPAY-BRAND-SHA256-RSA2048`) on
-//!   `/brand/…`, the merchant scheme (`WECHATPAY2-SHA256-RSA2048`) on `/v3/…`,
-//!   the right `brand_id`/`mchid` and certificate serial, a timestamp within
-//!   ±300 s — otherwise `401 SIGN_ERROR` with a message saying what was wrong;
-//!   brand calls must also send `Wechatpay-Serial` with the sandbox's public
-//!   key id (`400 PARAM_ERROR` otherwise); a body must come with
-//!   `Content-Type: application/json` and an `Accept` header, if sent, must
-//!   allow `application/json` (`400 INVALID_REQUEST` otherwise);
-//! - signs every response, errors included, with its own WeChat Pay key
-//!   (`Wechatpay-Timestamp/Nonce/Signature/Serial`) and sends a unique `Request-ID`;
-//! - paginates with opaque tokens (`total_count` only on the first page,
-//!   `next_page_token` only when more remain, a token from another query →
-//!   `400 PARAM_ERROR`), enforces `page_size` 1..=50 (default 20) and the
-//!   `appid`/OpenID rules;
-//! - validates bodies with `coupon-model` against the product coupon
-//!   (`400 PARAM_ERROR` with `detail.field` a JSON pointer for a missing or
-//!   mistyped field, `400 INVALID_REQUEST` naming the broken rules), replays
-//!   `out_request_no` (same body → the same answer, byte for byte; different
-//!   body → `400 ALREADY_EXISTS`); new stocks start in state `AUDITING`;
-//!   an unknown partner `brand_id` gets `403 NO_AUTH`;
-//! - injects [faults](Fault) on demand and POSTs encrypted, signed
-//!   `PRODUCT_COUPON.SEND` [webhooks](Sandbox::send_webhook).
+//!   body bytes (image upload: its `meta` part): the brand scheme
+//!   (`WECHATPAY-BRAND-SHA256-RSA2048`) on `/brand/…`, the merchant scheme
+//!   (`WECHATPAY2-SHA256-RSA2048`) on `/v3/…`, the right `brand_id`/`mchid`
+//!   and certificate serial, a timestamp within ±300 s — otherwise
+//!   `401 SIGN_ERROR` with a message saying what was wrong; brand calls must
+//!   also send `Wechatpay-Serial` with the sandbox's public key id
+//!   (`400 PARAM_ERROR` otherwise); a body must come with
+//!   `Content-Type: application/json` (image upload: `multipart/form-data`)
+//!   and an `Accept` header, if sent, must allow `application/json`
+//!   (`400 INVALID_REQUEST` otherwise);
+//! - signs every response, errors included, with its own WeChat Pay key and
+//!   sends every header WeChat Pay sends: `Wechatpay-Timestamp/Nonce/Signature/Serial`,
+//!   `Wechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048` (third-party SDKs
+//!   such as wechatpayv3 refuse answers without it), `Request-ID` — ending in
+//!   `-<number>` for refusals WeChat Pay documents an error number for
+//!   (`…-268578367` 用户券状态非法) — and `Content-Type: application/json`;
+//! - parses bodies into `coupon-model`'s body types (`400 PARAM_ERROR` with
+//!   `detail.field` the JSON pointer of a missing or mistyped field) and
+//!   validates them with its rules, with the stored product coupon as context
+//!   (`400 INVALID_REQUEST` naming the broken rules);
+//! - takes the partner side's `brand_id` (body, or query for reads) and
+//!   refuses a brand that has not authorised the service provider, and any
+//!   brand's call on another brand's objects, with `403 NO_AUTH`;
+//! - replays every request number (`out_request_no`, `send_request_no`): the
+//!   same request gets the first answer byte for byte, another request under
+//!   the same number `400 ALREADY_EXISTS` (`…-268578927`);
+//! - enforces the lifecycle: only `SENDING` stocks send (`…-268577984`),
+//!   within `max_count`, `max_count_per_day` (days turn at midnight
+//!   Asia/Shanghai) and `max_count_per_user` (`…-272756740`); UPLOAD stocks
+//!   send only uploaded codes; a coupon is `CONFIRMING` until confirmed,
+//!   `PENDING`/`EFFECTIVE`/`EXPIRED` by its validity, used once
+//!   (`…-272756745` for another order), returned to `EFFECTIVE`, deactivated —
+//!   every refusal a signed 4xx with a `code` and a `message` saying why, and
+//!   nothing changed;
+//! - computes every time-driven state from the injected [`Clock`]: the review
+//!   delay of new product coupons and stocks ([`SandboxBuilder::review_delay`],
+//!   default: reviewed at once), validity, daily budgets, pre-send tokens;
+//! - paginates every list with opaque tokens (`total_count` only on the first
+//!   page, `next_page_token` only when more remain, a token from another query
+//!   → `400 PARAM_ERROR`), `page_size` 1..=50 (default 20);
+//! - POSTs a signed, encrypted `PRODUCT_COUPON.SEND` notification (the service
+//!   provider's `PRODUCT_COUPON_SP.SEND`, with `brand_id`, for partner sends)
+//!   to the notify URL of each send, redelivering the same notification until
+//!   it is answered 2xx ([`WebhookRetry`]); every delivery is logged
+//!   ([`Sandbox::deliveries`], the [admin] channel);
+//! - keeps its state in a JSON file if asked ([`SandboxBuilder::state_file`]);
+//! - injects [faults](Fault) on demand, and builds or POSTs any
+//!   [webhook](Sandbox::send_webhook) on request.
 //!
 //! It binds loopback addresses only and never talks to anything else, and it
 //! does not trust its peers:
@@ -50,52 +79,71 @@
 //!   [`DEFAULT_MAX_CONNECTIONS`] (256) connections are served at once — one
 //!   over the cap is closed as soon as it is accepted. All are
 //!   [`SandboxBuilder`] options;
-//! - a webhook receiver's answer is read up to [`MAX_WEBHOOK_ANSWER_BYTES`]
-//!   within [`SEND_TIMEOUT`];
+//! - notifications go to `http://` URLs on loopback hosts only (others are
+//!   logged as refused), and a receiver's answer is read up to
+//!   [`MAX_WEBHOOK_ANSWER_BYTES`];
 //! - the keys directory is written and read without following links, only in
 //!   a private directory of the current user, never overwriting a key file
 //!   (see [`Credentials::write_keys_dir`]).
 //!
-//! # Example
+//! # Example: send a coupon and receive its notification
 //! ```
-//! use coupon_sandbox::{Fault, Sandbox, seed};
+//! use std::sync::Arc;
+//!
+//! use coupon_sandbox::{Sandbox, WebhookReceiver, seed};
 //! use http_body_util::{BodyExt as _, Full};
 //! use hyper_util::client::legacy::Client;
 //! use hyper_util::rt::TokioExecutor;
-//! use wxpay_sign::SignableRequest;
+//! use wxpay_sign::{Clock, ManualClock, SignableRequest};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
 //! runtime.block_on(async {
-//!     let sandbox = Sandbox::start().await?;
+//!     // Notifications go to a local endpoint; time is whatever the test says
+//!     // (15 July 2025: the seeded stock 1000000013007 is sending then).
+//!     let receiver = WebhookReceiver::start(|_, _| http::StatusCode::NO_CONTENT).await?;
+//!     let clock = Arc::new(ManualClock::new(1_752_537_600));
+//!     let sandbox = Sandbox::builder()
+//!         .clock(clock.clone())
+//!         .notify_url(receiver.url())
+//!         .start()
+//!         .await?;
 //!     let creds = sandbox.credentials();
 //!
-//!     // Sign a brand call exactly as a client would.
-//!     let path = format!(
-//!         "/brand/marketing/product-coupon/product-coupons/{}/stocks?page_size=5",
-//!         seed::PRODUCT_COUPON_ID
-//!     );
-//!     let auth = creds.brand_signer().sign_now(&SignableRequest::new("GET", &path, b""))?;
-//!     let request = http::Request::get(format!("{}{path}", sandbox.base_url()))
+//!     // Sign a brand call exactly as a client would, on the sandbox's clock.
+//!     let path = "/brand/marketing/product-coupon/users/oExampleUser-0000000000001/coupons";
+//!     let body = serde_json::to_vec(&serde_json::json!({
+//!         "product_coupon_id": seed::PRODUCT_COUPON_ID,
+//!         "stock_id": "1000000013007",
+//!         "appid": seed::APPID,
+//!         "send_request_no": "example_send_0001"
+//!     }))?;
+//!     let auth = creds.brand_signer().sign(
+//!         &SignableRequest::new("POST", path, &body),
+//!         clock.now_unix(),
+//!         &wxpay_sign::generate_nonce(),
+//!     )?;
+//!     let request = http::Request::post(format!("{}{path}", sandbox.base_url()))
 //!         .header("Authorization", auth.to_header_value())
 //!         .header("Wechatpay-Serial", &creds.wechatpay_public_key_id)
+//!         .header("Content-Type", "application/json")
 //!         .header("Accept", "application/json")
-//!         .body(Full::new(bytes::Bytes::new()))?;
+//!         .body(Full::new(bytes::Bytes::from(body)))?;
 //!     let client = Client::builder(TokioExecutor::new()).build_http();
 //!     let response = client.request(request).await?;
 //!     assert_eq!(response.status(), 200);
+//!     assert_eq!(response.headers()["wechatpay-signature-type"], "WECHATPAY2-SHA256-RSA2048");
 //!     let headers = response.headers().clone();
-//!     let body = response.into_body().collect().await?.to_bytes();
+//!     let answer = response.into_body().collect().await?.to_bytes();
+//!     sandbox.verifier()?.verify_headers(&headers, &answer)?;
+//!     let coupon: serde_json::Value = serde_json::from_slice(&answer)?;
+//!     assert_eq!(coupon["coupon_state"], "CONFIRMING");
 //!
-//!     // The answer verifies with the sandbox's WeChat Pay public key.
-//!     sandbox.verifier()?.verify_headers(&headers, &body)?;
-//!     let page: serde_json::Value = serde_json::from_slice(&body)?;
-//!     assert_eq!(page["stock_list"].as_array().map(Vec::len), Some(5));
-//!     assert!(page["total_count"].as_u64() >= Some(100));
-//!
-//!     // Spoil the next answer on purpose.
-//!     sandbox.inject(Fault::SignatureProbe, 1);
-//!     assert_eq!(sandbox.pending_faults(), 1);
+//!     // Its SEND notification arrives, signed like every answer.
+//!     let notification = receiver.next().await.ok_or("no notification")?;
+//!     sandbox.verifier()?.verify_headers(&notification.headers, &notification.body)?;
+//!     let log = sandbox.settled_deliveries().await;
+//!     assert_eq!(log[0].coupon_code.as_deref(), coupon["coupon_code"].as_str());
 //!     sandbox.shutdown().await;
 //!     Ok::<_, Box<dyn std::error::Error>>(())
 //! })
@@ -506,6 +554,13 @@ impl Sandbox {
     /// Resumes a `PAUSED` stock (the brand platform's part).
     pub fn resume_stock(&self, stock_id: &str) -> Result<Stock> {
         self.shared.store.set_paused(stock_id, false)
+    }
+
+    /// The user deletes a `PENDING` or `EFFECTIVE` coupon from the WeChat
+    /// wallet (the part WeChat plays; the API has no endpoint for it): it is
+    /// `DELETED` from then on, and WeChat Pay sends no notification.
+    pub fn delete_user_coupon(&self, openid: &str, coupon_code: &str) -> Result<UserCoupon> {
+        self.shared.store.delete_coupon(openid, coupon_code)
     }
 
     /// The user claims a pre-sent coupon in the receive component (the part

@@ -551,3 +551,61 @@ async fn new_objects_stay_auditing_for_the_review_delay() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
 }
+
+#[tokio::test]
+async fn a_coupon_deleted_from_the_wallet_takes_no_more_operations() {
+    let h = Harness::start_with(|b| b).await;
+    let (pc, stock) = product_coupon_with_stock(
+        &h,
+        Side::Brand,
+        "create_deleted",
+        new_stock("WECHATPAY", 10, 5, NOW - DAY, NOW + DAY),
+    )
+    .await;
+    let sent = h
+        .ok(
+            Side::Brand,
+            Method::POST,
+            &format!("/users/{NEW_OPENID}/coupons"),
+            Some(send_body(&pc, &stock, "send_deleted")),
+        )
+        .await;
+    let code = sent["coupon_code"].as_str().unwrap().to_owned();
+    assert!(
+        h.sandbox.delete_user_coupon(NEW_OPENID, &code).is_err(),
+        "not in the wallet before confirm"
+    );
+    h.ok(
+        Side::Brand,
+        Method::POST,
+        &coupon_path(NEW_OPENID, &code, "/confirm"),
+        Some(coupon_body(&pc, &stock, "confirm_deleted")),
+    )
+    .await;
+    assert_eq!(
+        h.sandbox
+            .delete_user_coupon(NEW_OPENID, &code)
+            .unwrap()
+            .coupon_state
+            .unwrap()
+            .as_str(),
+        "DELETED"
+    );
+    for (action, body) in [
+        ("/use", use_body(&pc, &stock, "use_deleted", NOW)),
+        ("/deactivate", deactivate_body(&pc, &stock, "deact_deleted")),
+    ] {
+        h.op(
+            Side::Brand,
+            Method::POST,
+            &coupon_path(NEW_OPENID, &code, action),
+            Some(body),
+        )
+        .await
+        .assert_refused(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            Some(268_578_367),
+        );
+    }
+}
