@@ -440,7 +440,9 @@ impl State {
         if stock.coupon_code_mode == Some(CouponCodeMode::Upload) {
             stock.coupon_code_count_info = Some(CouponCodeCountInfo {
                 total_count: Some(record.uploaded_total),
-                available_count: Some(record.codes.len() as i64 + record.seeded_codes),
+                available_count: Some(
+                    (record.codes.len() as i64).saturating_add(record.seeded_codes),
+                ),
             });
         }
         stock

@@ -26,7 +26,8 @@ pub(crate) fn unix_of(timestamp: &Timestamp) -> Option<i64> {
 /// The Asia/Shanghai calendar day of `unix` (days since 1970-01-01 there):
 /// daily budgets (`max_count_per_day`, `today_count`) reset at its midnight.
 pub(crate) fn shanghai_day(unix: i64) -> i64 {
-    (unix + i64::from(SHANGHAI_OFFSET_MINUTES) * 60).div_euclid(DAY)
+    unix.saturating_add(i64::from(SHANGHAI_OFFSET_MINUTES) * 60)
+        .div_euclid(DAY)
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ impl State {
                 ),
             ));
         }
-        self.seq.image += 1;
+        self.seq.image = self.seq.image.wrapping_add(1);
         let url = format!("{IMAGE_URL_PREFIX}/{}/{}", &digest[..32], self.seq.image);
         self.images.push(url.clone());
         Ok(Reply::of(UploadImageResponse {
@@ -97,11 +97,11 @@ impl State {
             }
             Some(id) => id.as_str().to_owned(),
             None => {
-                self.seq.task += 1;
+                self.seq.task = self.seq.task.wrapping_add(1);
                 format!("task_{:012}", self.seq.task)
             }
         };
-        self.seq.image += 1;
+        self.seq.image = self.seq.image.wrapping_add(1);
         let result = ImageResult {
             image_url: Some(format!(
                 "{IMAGE_URL_PREFIX}/generated/{id}/{}",

@@ -20,8 +20,10 @@ const FIRST_PRODUCT_COUPON_ID: u64 = 1_000_100_000;
 impl State {
     fn next_product_coupon_id(&mut self) -> String {
         loop {
-            self.seq.product_coupon += 1;
-            let id = (FIRST_PRODUCT_COUPON_ID + self.seq.product_coupon).to_string();
+            self.seq.product_coupon = self.seq.product_coupon.wrapping_add(1);
+            let id = FIRST_PRODUCT_COUPON_ID
+                .wrapping_add(self.seq.product_coupon)
+                .to_string();
             if !self.product_coupons.contains_key(&id) {
                 return id;
             }
@@ -55,7 +57,7 @@ impl State {
             ProductCouponRecord {
                 owner: owner.clone(),
                 product_coupon: product_coupon.clone(),
-                review_until: Some(call.now + call.review_delay),
+                review_until: Some(call.now.saturating_add(call.review_delay)),
             },
         );
         let (stock, stock_bundle) = match (body.usage_mode, body.stock, body.stock_bundle) {

@@ -104,7 +104,7 @@ impl State {
             owner: call.brand().to_owned(),
             stock,
             timed: true,
-            review_until: Some(call.now + call.review_delay),
+            review_until: Some(call.now.saturating_add(call.review_delay)),
             sent_total: 0,
             sent_day: shanghai_day(call.now),
             sent_today: 0,
@@ -150,8 +150,8 @@ impl State {
             .unwrap_or(listed.max(1))
             .min(100);
         let bundle_id = loop {
-            self.seq.bundle += 1;
-            let id = (FIRST_BUNDLE_ID + self.seq.bundle).to_string();
+            self.seq.bundle = self.seq.bundle.wrapping_add(1);
+            let id = FIRST_BUNDLE_ID.wrapping_add(self.seq.bundle).to_string();
             if !self.bundles.contains_key(&id) {
                 break id;
             }
@@ -722,7 +722,7 @@ impl State {
         if let Some(s) = self.stocks.get_mut(i) {
             s.codes
                 .extend(success.iter().map(|c| c.as_str().to_owned()));
-            s.uploaded_total += success.len() as i64;
+            s.uploaded_total = s.uploaded_total.saturating_add(success.len() as i64);
         }
         Ok(Reply::of(UploadCouponCodesResponse {
             total_count: Some(body.code_list.len() as i64),

@@ -64,13 +64,18 @@ pub(crate) fn validity(period: Option<&CouponAvailablePeriod>, now: i64) -> (i64
                 .and_then(|p| p.wait_days_after_receive)
                 .unwrap_or(0)
                 .max(0);
-            let begin = (now + wait * DAY).max(begin_of.unwrap_or(i64::MIN));
-            let end = (begin + days.max(1) * DAY - 1).min(end_of.unwrap_or(i64::MAX));
+            let begin = now
+                .saturating_add(wait.saturating_mul(DAY))
+                .max(begin_of.unwrap_or(i64::MIN));
+            let end = begin
+                .saturating_add(days.max(1).saturating_mul(DAY))
+                .saturating_sub(1)
+                .min(end_of.unwrap_or(i64::MAX));
             (begin, end)
         }
         None => {
             let begin = begin_of.unwrap_or(now).max(now);
-            let end = end_of.unwrap_or(begin + 365 * DAY);
+            let end = end_of.unwrap_or(begin.saturating_add(365 * DAY));
             (begin, end)
         }
     }
@@ -224,17 +229,17 @@ impl State {
                     return s.codes.swap_remove(pick);
                 }
                 s.seeded_codes -= 1;
-                let mut n = s.uploaded_total - s.seeded_codes;
+                let mut n = s.uploaded_total.saturating_sub(s.seeded_codes);
                 loop {
                     let code = format!("S{stock_id}{n:06}");
                     if !self.idx.code.contains_key(&code_key(&owner, &code)) {
                         return code;
                     }
-                    n += 1;
+                    n = n.saturating_add(1);
                 }
             }
             _ => loop {
-                self.seq.code += 1;
+                self.seq.code = self.seq.code.wrapping_add(1);
                 let code = format!(
                     "87{:010}{:04}",
                     self.seq.code,
@@ -266,8 +271,8 @@ impl State {
                 s.sent_day = today;
                 s.sent_today = 0;
             }
-            s.sent_total += 1;
-            s.sent_today += 1;
+            s.sent_total = s.sent_total.saturating_add(1);
+            s.sent_today = s.sent_today.saturating_add(1);
             (s.owner.clone(), State::render_stock(s, call.now))
         };
         let product_coupon = self
@@ -392,8 +397,10 @@ impl State {
                 .and_then(|&i| self.stocks.get(i))
                 .is_some_and(|s| s.stock.stock_bundle_info.is_some());
         let user_bundle = bundled.then(|| {
-            self.seq.user_bundle += 1;
-            (FIRST_USER_BUNDLE + self.seq.user_bundle).to_string()
+            self.seq.user_bundle = self.seq.user_bundle.wrapping_add(1);
+            FIRST_USER_BUNDLE
+                .wrapping_add(self.seq.user_bundle)
+                .to_string()
         });
         let mut made = Vec::new();
         let mut notices = Vec::new();
@@ -492,7 +499,7 @@ impl State {
                 stock_id: body.stock_id.as_str().to_owned(),
                 send_request_no: body.send_request_no.as_str().to_owned(),
                 attach: body.attach,
-                expires_at: call.now + PRE_SEND_TTL_SECS,
+                expires_at: call.now.saturating_add(PRE_SEND_TTL_SECS),
                 partner: call.partner(),
                 claimed: None,
             },
@@ -679,7 +686,7 @@ impl State {
                 .and_then(|c| c.coupon.user_product_coupon_bundle_info.as_mut())
                 .filter(|b| b.user_coupon_bundle_id.as_ref() == Some(&id))
             {
-                info.used_count = Some((info.used_count.unwrap_or(0) + delta).max(0));
+                info.used_count = Some(info.used_count.unwrap_or(0).saturating_add(delta).max(0));
             }
         }
     }
