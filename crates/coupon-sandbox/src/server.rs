@@ -376,25 +376,26 @@ async fn handle(
         },
         Err(err) => Err(err),
     };
-    let (mut status, mut bytes, business_code) = match outcome {
+    let (mut status, mut bytes, mut business_code) = match outcome {
         Ok(bytes) => (StatusCode::OK, bytes, None),
         Err(e) => (e.status, e.to_json(), e.business_code),
-    };
-    // WeChat Pay ends the Request-ID of a business refusal with its error number.
-    let request_id = match business_code {
-        Some(code) => format!("{request_id}-{code}"),
-        None => request_id,
     };
     match fault {
         Some(Fault::ServerError) => {
             let err = ApiError::system_error();
             status = err.status;
             bytes = err.to_json();
+            business_code = None;
         }
         Some(Fault::DropConnection) => return Ok(drop_connection(&drop_signal).await),
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         _ => {}
     }
+    // WeChat Pay ends the Request-ID of a business refusal with its error number.
+    let request_id = match business_code {
+        Some(code) => format!("{request_id}-{code}"),
+        None => request_id,
+    };
     Ok(finish(&shared, status, bytes, fault, &request_id, false))
 }
 

@@ -536,3 +536,25 @@ async fn shape_errors_name_the_field_by_json_pointer() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_injected_server_error_carries_no_business_number() {
+    let h = Harness::start().await;
+    let send = send_body(
+        seed::PRODUCT_COUPON_ID,
+        "1000000013004",
+        "fault_paused_send",
+    );
+    let path = format!("/users/{NEW_OPENID}/coupons");
+    let refused = h
+        .op(Side::Brand, Method::POST, &path, Some(send.clone()))
+        .await;
+    refused.assert_refused(
+        StatusCode::BAD_REQUEST,
+        "INVALID_REQUEST",
+        Some(268_577_984),
+    );
+    h.sandbox.inject(coupon_sandbox::Fault::ServerError, 1);
+    let spoilt = h.op(Side::Brand, Method::POST, &path, Some(send)).await;
+    spoilt.assert_refused(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", None);
+}
