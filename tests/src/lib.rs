@@ -135,7 +135,8 @@ pub fn partner_client(sandbox: &Sandbox, policy: RetryPolicy) -> PartnerClient {
 }
 
 /// A valid single-use stock for the storewide (scope `ALL`) product coupon
-/// `1000000013`: its `single_usage_rule` holds only the available period.
+/// `1000000013`: its `single_usage_rule` holds only the available period,
+/// from yesterday for 180 days (so the sandbox sends from it today).
 pub fn valid_stock(remark: &str) -> coupon_client::coupon_model::stock::NewStock {
     use coupon_client::coupon_model::common::{
         CouponAvailablePeriod, CouponCodeDisplayMode, CouponDisplayInfo, CouponUsageMethod,
@@ -154,7 +155,20 @@ pub fn valid_stock(remark: &str) -> coupon_client::coupon_model::stock::NewStock
     )
     .with_remark(remark)
     .with_single_usage_rule(SingleUsageRule::new(CouponAvailablePeriod::between(
-        "2026-01-01T00:00:00+08:00",
-        "2026-12-31T23:59:59+08:00",
+        days_from_now(-1),
+        days_from_now(180),
     )))
+}
+
+/// RFC 3339 (`+08:00`) of the system clock's now plus `days`.
+///
+/// # Panics
+/// Outside years 0–9999 (never for the system clock).
+pub fn days_from_now(days: i64) -> String {
+    use coupon_client::coupon_model::time::DateTime;
+    use coupon_client::wxpay_sign::{Clock as _, SystemClock};
+    match DateTime::from_unix_timestamp(SystemClock.now_unix() + days * 86_400, 8 * 60) {
+        Ok(t) => t.to_rfc3339(),
+        Err(e) => panic!("the system clock is out of range: {e}"),
+    }
 }

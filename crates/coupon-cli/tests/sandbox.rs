@@ -551,21 +551,32 @@ fn demo_exits_0_and_reports_every_step() {
     let text = String::from_utf8(output.stdout).unwrap();
     let steps: Vec<&str> = text.lines().filter(|l| l.starts_with("✓ ")).collect();
     for expected in [
-        "✓ add stock: created stock",
-        "✓ idempotency: sending the same request again returned the same stock",
-        "✓ list stocks: ",
-        "✓ user coupons: ",
-        "✓ partner update: ",
+        "✓ notify URL of the brand and of the service provider",
+        "✓ brand: created product coupon",
+        "✓ brand: sent coupon",
+        "✓ webhook: PRODUCT_COUPON.SEND",
+        "✓ brand: confirmed → EFFECTIVE · used for order",
+        "✓ refused: using",
+        "✓ brand: returned (order refunded) → EFFECTIVE · deactivated → DEACTIVATED",
+        "✓ service provider 1900000001 for brand",
+        "✓ service provider: sent coupon",
+        "✓ webhook: PRODUCT_COUPON_SP.SEND",
+        "✓ service provider: confirmed → EFFECTIVE · used for order",
+        "✓ service provider: returned (order refunded) → EFFECTIVE · deactivated → DEACTIVATED",
         "✓ invalid request rejected before sending",
-        "✓ webhook: PRODUCT_COUPON.SEND verified and decrypted",
-        "✓ signature probes (WECHATPAY/SIGNTEST/) rejected",
+        "✓ signature probe (WECHATPAY/SIGNTEST/) rejected",
     ] {
         assert!(
             steps.iter().any(|s| s.starts_with(expected)),
             "missing {expected:?} in:\n{text}"
         );
     }
-    assert_eq!(steps.len(), 8, "{text}");
+    assert_eq!(steps.len(), 14, "{text}");
+    assert!(
+        text.contains("-272756745)"),
+        "the refusal's Request-ID: {text}"
+    );
     assert!(text.contains("0 requests sent"), "{text}");
+    assert!(text.contains("2 notification(s) delivered"), "{text}");
     assert!(text.lines().count() < 30, "a short report:\n{text}");
 }

@@ -109,6 +109,34 @@ pub enum Error {
     #[error("internal sandbox error: {0}; this is a bug in coupon-sandbox")]
     Internal(String),
 
+    /// The state file cannot be used: not JSON, not a sandbox state file,
+    /// another version or another sandbox identity's, unreadable or
+    /// unwritable. A refused file is left untouched.
+    #[error(
+        "refusing the state file `{}`: {reason}; it was left untouched — move or delete it, or pass another path",
+        path.display()
+    )]
+    StateFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The admin channel of a running sandbox could not be reached or answered an error.
+    #[error("the sandbox admin channel at {url} failed: {reason}; is the sandbox running there?")]
+    Admin {
+        /// The URL called.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// A request to the sandbox through the library was refused (the same
+    /// refusal an API call would get).
+    #[error("refused: {0}")]
+    Refused(String),
+
     /// No seeded object matches the request (e.g. no user coupon to build a webhook from).
     #[error("{0}")]
     NotFound(String),

@@ -1,40 +1,69 @@
 //! A local WeChat Pay look-alike for the product-coupon (商品券) API, in the
-//! spirit of stripe-mock — but it really signs.
+//! spirit of stripe-mock — but it really signs, and it keeps state: a coupon
+//! lives its whole life in it.
 //!
-//! [`Sandbox`] is an HTTP server on a loopback port that serves the four
-//! endpoints of the API pages from in-memory [seeded data](seed):
-//!
-//! | endpoint | scheme |
-//! |---|---|
-//! | `GET /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks` | brand |
-//! | `POST /brand/marketing/product-coupon/product-coupons/{product_coupon_id}/stocks` | brand |
-//! | `GET /brand/marketing/product-coupon/users/{openid}/coupons` | brand |
-//! | `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}` | merchant |
+//! [`Sandbox`] is an HTTP server on a loopback port that serves **every
+//! operation of the table** ([`coupon_model::operations`]), on the brand side
+//! (`/brand/marketing/product-coupon/…`) and on the partner side
+//! (`/v3/marketing/partner/product-coupon/…`), over one in-memory state that
+//! starts from [seeded data](seed): product coupons (created with their first
+//! stock or stock bundle; get, update, deactivate), stocks (create, get, list,
+//! update, budgets, deactivate, stores, coupon-code upload), stock bundles,
+//! user coupons (pre-send, send, confirm, use, return, deactivate, get, list),
+//! notify configs, image upload and the partner-only image tasks and coupon
+//! bundles. `docs/sandbox.md` describes every state, transition, refusal and
+//! choice made where WeChat Pay's documentation is silent.
 //!
 //! Like WeChat Pay it
 //! - verifies every request's `Authorization` over the raw path-and-query and
-//!   body bytes: the brand scheme (`WECHATPAY-BRAND-SHA256-RSA2048`) on
-//!   `/brand/…`, the merchant scheme (`WECHATPAY2-SHA256-RSA2048`) on `/v3/…`,
-//!   the right `brand_id`/`mchid` and certificate serial, a timestamp within
-//!   ±300 s — otherwise `401 SIGN_ERROR` with a message saying what was wrong;
-//!   brand calls must also send `Wechatpay-Serial` with the sandbox's public
-//!   key id (`400 PARAM_ERROR` otherwise); a body must come with
-//!   `Content-Type: application/json` and an `Accept` header, if sent, must
-//!   allow `application/json` (`400 INVALID_REQUEST` otherwise);
-//! - signs every response, errors included, with its own WeChat Pay key
-//!   (`Wechatpay-Timestamp/Nonce/Signature/Serial`) and sends a unique `Request-ID`;
-//! - paginates with opaque tokens (`total_count` only on the first page,
-//!   `next_page_token` only when more remain, a token from another query →
-//!   `400 PARAM_ERROR`), enforces `page_size` 1..=50 (default 20) and the
-//!   `appid`/OpenID rules;
-//! - validates bodies with `coupon-model` against the product coupon
-//!   (`400 PARAM_ERROR` with `detail.field` a JSON pointer for a missing or
-//!   mistyped field, `400 INVALID_REQUEST` naming the broken rules), replays
-//!   `out_request_no` (same body → the same answer, byte for byte; different
-//!   body → `400 ALREADY_EXISTS`); new stocks start in state `AUDITING`;
-//!   an unknown partner `brand_id` gets `403 NO_AUTH`;
-//! - injects [faults](Fault) on demand and POSTs encrypted, signed
-//!   `PRODUCT_COUPON.SEND` [webhooks](Sandbox::send_webhook).
+//!   body bytes (image upload: its `meta` part): the brand scheme
+//!   (`WECHATPAY-BRAND-SHA256-RSA2048`) on `/brand/…`, the merchant scheme
+//!   (`WECHATPAY2-SHA256-RSA2048`) on `/v3/…`, the right `brand_id`/`mchid`
+//!   and certificate serial, a timestamp within ±300 s — otherwise
+//!   `401 SIGN_ERROR` with a message saying what was wrong; brand calls must
+//!   also send `Wechatpay-Serial` with the sandbox's public key id
+//!   (`400 PARAM_ERROR` otherwise); a body must come with
+//!   `Content-Type: application/json` (image upload: `multipart/form-data`)
+//!   and an `Accept` header, if sent, must allow `application/json`
+//!   (`400 INVALID_REQUEST` otherwise);
+//! - signs every response, errors included, with its own WeChat Pay key and
+//!   sends every header WeChat Pay sends: `Wechatpay-Timestamp/Nonce/Signature/Serial`,
+//!   `Wechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048` (third-party SDKs
+//!   such as wechatpayv3 refuse answers without it), `Request-ID` — ending in
+//!   `-<number>` for refusals WeChat Pay documents an error number for
+//!   (`…-268578367` 用户券状态非法) — and `Content-Type: application/json`;
+//! - parses bodies into `coupon-model`'s body types (`400 PARAM_ERROR` with
+//!   `detail.field` the JSON pointer of a missing or mistyped field) and
+//!   validates them with its rules, with the stored product coupon as context
+//!   (`400 INVALID_REQUEST` naming the broken rules);
+//! - takes the partner side's `brand_id` (body, or query for reads) and
+//!   refuses a brand that has not authorised the service provider, and any
+//!   brand's call on another brand's objects, with `403 NO_AUTH`;
+//! - replays every request number (`out_request_no`, `send_request_no`): the
+//!   same request gets the first answer byte for byte, another request under
+//!   the same number `400 ALREADY_EXISTS` (`…-268578927`);
+//! - enforces the lifecycle: only `SENDING` stocks send (`…-268577984`),
+//!   within `max_count`, `max_count_per_day` (days turn at midnight
+//!   Asia/Shanghai) and `max_count_per_user` (`…-272756740`); UPLOAD stocks
+//!   send only uploaded codes; a coupon is `CONFIRMING` until confirmed,
+//!   `PENDING`/`EFFECTIVE`/`EXPIRED` by its validity, used once
+//!   (`…-272756745` for another order), returned to `EFFECTIVE`, deactivated —
+//!   every refusal a signed 4xx with a `code` and a `message` saying why, and
+//!   nothing changed;
+//! - computes every time-driven state from the injected [`Clock`]: the review
+//!   delay of new product coupons and stocks ([`SandboxBuilder::review_delay`],
+//!   default: reviewed at once), validity, daily budgets, pre-send tokens;
+//! - paginates every list with opaque tokens (`total_count` only on the first
+//!   page, `next_page_token` only when more remain, a token from another query
+//!   → `400 PARAM_ERROR`), `page_size` 1..=50 (default 20);
+//! - POSTs a signed, encrypted `PRODUCT_COUPON.SEND` notification (the service
+//!   provider's `PRODUCT_COUPON_SP.SEND`, with `brand_id`, for partner sends)
+//!   to the notify URL of each send, redelivering the same notification until
+//!   it is answered 2xx ([`WebhookRetry`]); every delivery is logged
+//!   ([`Sandbox::deliveries`], the [admin] channel);
+//! - keeps its state in a JSON file if asked ([`SandboxBuilder::state_file`]);
+//! - injects [faults](Fault) on demand, and builds or POSTs any
+//!   [webhook](Sandbox::send_webhook) on request.
 //!
 //! It binds loopback addresses only and never talks to anything else, and it
 //! does not trust its peers:
@@ -50,52 +79,71 @@
 //!   [`DEFAULT_MAX_CONNECTIONS`] (256) connections are served at once — one
 //!   over the cap is closed as soon as it is accepted. All are
 //!   [`SandboxBuilder`] options;
-//! - a webhook receiver's answer is read up to [`MAX_WEBHOOK_ANSWER_BYTES`]
-//!   within [`SEND_TIMEOUT`];
+//! - notifications go to `http://` URLs on loopback hosts only (others are
+//!   logged as refused), and a receiver's answer is read up to
+//!   [`MAX_WEBHOOK_ANSWER_BYTES`];
 //! - the keys directory is written and read without following links, only in
 //!   a private directory of the current user, never overwriting a key file
 //!   (see [`Credentials::write_keys_dir`]).
 //!
-//! # Example
+//! # Example: send a coupon and receive its notification
 //! ```
-//! use coupon_sandbox::{Fault, Sandbox, seed};
+//! use std::sync::Arc;
+//!
+//! use coupon_sandbox::{Sandbox, WebhookReceiver, seed};
 //! use http_body_util::{BodyExt as _, Full};
 //! use hyper_util::client::legacy::Client;
 //! use hyper_util::rt::TokioExecutor;
-//! use wxpay_sign::SignableRequest;
+//! use wxpay_sign::{Clock, ManualClock, SignableRequest};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
 //! runtime.block_on(async {
-//!     let sandbox = Sandbox::start().await?;
+//!     // Notifications go to a local endpoint; time is whatever the test says
+//!     // (15 July 2025: the seeded stock 1000000013007 is sending then).
+//!     let receiver = WebhookReceiver::start(|_, _| http::StatusCode::NO_CONTENT).await?;
+//!     let clock = Arc::new(ManualClock::new(1_752_537_600));
+//!     let sandbox = Sandbox::builder()
+//!         .clock(clock.clone())
+//!         .notify_url(receiver.url())
+//!         .start()
+//!         .await?;
 //!     let creds = sandbox.credentials();
 //!
-//!     // Sign a brand call exactly as a client would.
-//!     let path = format!(
-//!         "/brand/marketing/product-coupon/product-coupons/{}/stocks?page_size=5",
-//!         seed::PRODUCT_COUPON_ID
-//!     );
-//!     let auth = creds.brand_signer().sign_now(&SignableRequest::new("GET", &path, b""))?;
-//!     let request = http::Request::get(format!("{}{path}", sandbox.base_url()))
+//!     // Sign a brand call exactly as a client would, on the sandbox's clock.
+//!     let path = "/brand/marketing/product-coupon/users/oExampleUser-0000000000001/coupons";
+//!     let body = serde_json::to_vec(&serde_json::json!({
+//!         "product_coupon_id": seed::PRODUCT_COUPON_ID,
+//!         "stock_id": "1000000013007",
+//!         "appid": seed::APPID,
+//!         "send_request_no": "example_send_0001"
+//!     }))?;
+//!     let auth = creds.brand_signer().sign(
+//!         &SignableRequest::new("POST", path, &body),
+//!         clock.now_unix(),
+//!         &wxpay_sign::generate_nonce(),
+//!     )?;
+//!     let request = http::Request::post(format!("{}{path}", sandbox.base_url()))
 //!         .header("Authorization", auth.to_header_value())
 //!         .header("Wechatpay-Serial", &creds.wechatpay_public_key_id)
+//!         .header("Content-Type", "application/json")
 //!         .header("Accept", "application/json")
-//!         .body(Full::new(bytes::Bytes::new()))?;
+//!         .body(Full::new(bytes::Bytes::from(body)))?;
 //!     let client = Client::builder(TokioExecutor::new()).build_http();
 //!     let response = client.request(request).await?;
 //!     assert_eq!(response.status(), 200);
+//!     assert_eq!(response.headers()["wechatpay-signature-type"], "WECHATPAY2-SHA256-RSA2048");
 //!     let headers = response.headers().clone();
-//!     let body = response.into_body().collect().await?.to_bytes();
+//!     let answer = response.into_body().collect().await?.to_bytes();
+//!     sandbox.verifier()?.verify_headers(&headers, &answer)?;
+//!     let coupon: serde_json::Value = serde_json::from_slice(&answer)?;
+//!     assert_eq!(coupon["coupon_state"], "CONFIRMING");
 //!
-//!     // The answer verifies with the sandbox's WeChat Pay public key.
-//!     sandbox.verifier()?.verify_headers(&headers, &body)?;
-//!     let page: serde_json::Value = serde_json::from_slice(&body)?;
-//!     assert_eq!(page["stock_list"].as_array().map(Vec::len), Some(5));
-//!     assert!(page["total_count"].as_u64() >= Some(100));
-//!
-//!     // Spoil the next answer on purpose.
-//!     sandbox.inject(Fault::SignatureProbe, 1);
-//!     assert_eq!(sandbox.pending_faults(), 1);
+//!     // Its SEND notification arrives, signed like every answer.
+//!     let notification = receiver.next().await.ok_or("no notification")?;
+//!     sandbox.verifier()?.verify_headers(&notification.headers, &notification.body)?;
+//!     let log = sandbox.settled_deliveries().await;
+//!     assert_eq!(log[0].coupon_code.as_deref(), coupon["coupon_code"].as_str());
 //!     sandbox.shutdown().await;
 //!     Ok::<_, Box<dyn std::error::Error>>(())
 //! })
@@ -104,19 +152,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod api;
+pub mod admin;
 mod credentials;
+mod delivery;
+mod dispatch;
+mod engine;
 mod error;
 mod fault;
 mod keysdir;
+mod ops;
 mod paging;
+mod persist;
+mod receiver;
 mod respond;
+mod rng;
 mod schema;
 pub mod seed;
 mod server;
+mod state;
+mod timeutil;
 mod webhook;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -135,14 +193,24 @@ pub use credentials::{
     BRAND_PRIVATE_KEY_FILE, Credentials, DEFAULT_BRAND_ID, DEFAULT_MCHID, ENV_FILE,
     MCH_PRIVATE_KEY_FILE, SANDBOX_WXPAY_PRIVATE_KEY_FILE, WXPAY_PUBLIC_KEY_FILE,
 };
+pub use delivery::{Delivery, DeliveryAttempt, DeliveryOutcome, WebhookRetry};
 pub use error::{Error, Result};
 pub use fault::Fault;
 pub use keysdir::MAX_KEYS_FILE_BYTES;
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use persist::{MAX_STATE_FILE_BYTES, STATE_FILE_FORMAT, STATE_FILE_VERSION};
+pub use receiver::{Received, WebhookReceiver};
 pub use webhook::{
     EVENT_TYPE_SEND, MAX_WEBHOOK_ANSWER_BYTES, ORIGINAL_TYPE, SEND_TIMEOUT, SIGNATURE_TYPE,
-    WebhookOptions, build_webhook, post_webhook, send_event_for,
+    WebhookOptions, build_webhook, check_webhook_url, notification_body, notification_id,
+    post_webhook, post_webhook_within, send_event_for, sign_notification,
 };
+
+/// The event type of the service provider's coupon-received notification
+/// (the payload then carries `brand_id`).
+pub const EVENT_TYPE_SP_SEND: &str = ops::EVENT_SP_SEND;
+/// How long a pre-send token can be claimed (5 minutes).
+pub const PRE_SEND_TTL: Duration = Duration::from_secs(ops::user_coupons::PRE_SEND_TTL_SECS as u64);
 
 use crate::server::{Shared, lock};
 
@@ -153,7 +221,8 @@ pub use server::{
 
 /// The `Wechatpay-Serial` the sandbox sends under [`Fault::WrongSerial`].
 pub const WRONG_SERIAL: &str = server::WRONG_SERIAL;
-/// The state of stocks created through the API (before review).
+/// The state of product coupons (`AUDITING`) and stocks created through the
+/// API until their review delay has passed (see [`SandboxBuilder::review_delay`]).
 pub const NEW_STOCK_STATE: &str = "AUDITING";
 
 /// A running sandbox. Dropping it stops the server (in the background);
@@ -184,6 +253,7 @@ pub struct SandboxBuilder {
     credentials: Option<Credentials>,
     clock: Option<Arc<dyn Clock>>,
     limits: server::Limits,
+    engine: engine::EngineConfig,
 }
 
 impl Default for SandboxBuilder {
@@ -193,6 +263,7 @@ impl Default for SandboxBuilder {
             credentials: None,
             clock: None,
             limits: server::Limits::default(),
+            engine: engine::EngineConfig::default(),
         }
     }
 }
@@ -260,7 +331,51 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds, seeds and starts serving on the current Tokio runtime.
+    /// How long product coupons and stocks created through the API stay
+    /// `AUDITING`, on the sandbox's clock (default: zero — reviewed at once,
+    /// so the create answer already shows `EFFECTIVE` / `SENDING`). Rounded up
+    /// to whole seconds.
+    pub fn review_delay(mut self, delay: Duration) -> Self {
+        self.engine.review_delay = delay;
+        self
+    }
+
+    /// The notify URL of the brands and of the service provider at start (as
+    /// if each had called set-notify-config; calls can change it). Only
+    /// `http://` URLs on loopback hosts receive notifications; others are
+    /// logged as refused deliveries.
+    pub fn notify_url(mut self, url: impl Into<String>) -> Self {
+        self.engine.notify_url = Some(url.into());
+        self
+    }
+
+    /// Keeps the state in `path` (JSON, see [`STATE_FILE_FORMAT`]): loaded at
+    /// start when the file exists, saved after every change and at shutdown,
+    /// always atomically. A file that is not this sandbox's state (corrupt,
+    /// foreign, another version or another identity's) fails the start with
+    /// [`Error::StateFile`] and is left untouched.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.engine.state_file = Some(path.into());
+        self
+    }
+
+    /// Starts from the seeded state even when the state file holds one (it
+    /// is overwritten — unless it is not a sandbox state file, which is still
+    /// refused).
+    pub fn fresh_state(mut self, fresh: bool) -> Self {
+        self.engine.fresh_state = fresh;
+        self
+    }
+
+    /// How notifications are redelivered (default [`WebhookRetry::default`]:
+    /// after 1 s, doubling up to 10 minutes, 15 attempts, 5 s to answer).
+    pub fn webhook_retry(mut self, retry: WebhookRetry) -> Self {
+        self.engine.retry = retry;
+        self
+    }
+
+    /// Binds, seeds (or loads the state file) and starts serving on the
+    /// current Tokio runtime.
     pub async fn start(self) -> Result<Sandbox> {
         if !self.listen.ip().is_loopback() {
             return Err(Error::NonLoopbackListen { addr: self.listen });
@@ -272,7 +387,7 @@ impl SandboxBuilder {
                 .map_err(|e| Error::Internal(format!("key generation task failed: {e}")))??,
         };
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let store = api::Store::new(&creds.brand_id, seed::seed_data()?);
+        let store = engine::Store::new(&creds, clock.clone(), self.engine)?;
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -404,24 +519,85 @@ impl Sandbox {
 
     /// How many stocks `product_coupon_id` has now (seeded + created).
     pub fn stock_count(&self, product_coupon_id: &str) -> usize {
-        lock(&self.shared.store).stock_count(product_coupon_id)
+        self.shared.store.stock_count(product_coupon_id)
     }
 
-    /// The stocks of `product_coupon_id`, in creation order.
+    /// The stocks of `product_coupon_id`, in creation order, as a read shows
+    /// them now (state, sent counters, code counts).
     pub fn stocks(&self, product_coupon_id: &str) -> Vec<Stock> {
-        lock(&self.shared.store).stocks_of(product_coupon_id)
+        self.shared.store.stocks_of(product_coupon_id)
     }
 
-    /// The product coupon as it is now (after partner updates).
+    /// The stock `stock_id` as a read shows it now.
+    pub fn stock(&self, stock_id: &str) -> Option<Stock> {
+        self.shared.store.stock(stock_id)
+    }
+
+    /// The product coupon as a read shows it now.
     pub fn product_coupon(&self, product_coupon_id: &str) -> Option<ProductCoupon> {
-        lock(&self.shared.store)
-            .product_coupon(product_coupon_id)
-            .cloned()
+        self.shared.store.product_coupon(product_coupon_id)
     }
 
-    /// The coupons `openid` holds, in list order.
+    /// The coupons `openid` holds (of every brand), in receive order, as a
+    /// read shows them now.
     pub fn user_coupons(&self, openid: &str) -> Vec<UserCoupon> {
-        lock(&self.shared.store).user_coupons_of(openid)
+        self.shared.store.user_coupons_of(openid)
+    }
+
+    /// The coupon `coupon_code` of `openid`, as a read shows it now.
+    pub fn user_coupon(&self, openid: &str, coupon_code: &str) -> Option<UserCoupon> {
+        self.user_coupons(openid)
+            .into_iter()
+            .find(|c| c.coupon_code.as_str() == coupon_code)
+    }
+
+    /// The notification delivery log, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.shared.store.deliveries()
+    }
+
+    /// Waits until no notification delivery is pending (each has been
+    /// delivered, given up on, refused or interrupted), then returns the log.
+    pub async fn settled_deliveries(&self) -> Vec<Delivery> {
+        self.shared.store.settled_deliveries().await
+    }
+
+    /// Back to the seeded state (with the builder's notify URL): every object
+    /// created since is gone, pending deliveries stop and the log is emptied.
+    pub fn reset(&self) -> Result<()> {
+        self.shared.store.reset(&self.shared.creds)
+    }
+
+    /// Writes the state file now (a no-op without one; it is also written
+    /// after every change and at shutdown).
+    pub async fn save_state(&self) -> Result<()> {
+        self.shared.store.save().await
+    }
+
+    /// Pauses a `SENDING` stock, as the brand platform does (the API has no
+    /// endpoint for it); sends from it are then refused.
+    pub fn pause_stock(&self, stock_id: &str) -> Result<Stock> {
+        self.shared.store.set_paused(stock_id, true)
+    }
+
+    /// Resumes a `PAUSED` stock (the brand platform's part).
+    pub fn resume_stock(&self, stock_id: &str) -> Result<Stock> {
+        self.shared.store.set_paused(stock_id, false)
+    }
+
+    /// The user deletes a `PENDING` or `EFFECTIVE` coupon from the WeChat
+    /// wallet (the part WeChat plays; the API has no endpoint for it): it is
+    /// `DELETED` from then on, and WeChat Pay sends no notification.
+    pub fn delete_user_coupon(&self, openid: &str, coupon_code: &str) -> Result<UserCoupon> {
+        self.shared.store.delete_coupon(openid, coupon_code)
+    }
+
+    /// The user claims a pre-sent coupon in the receive component (the part
+    /// WeChat plays): the coupon of the pre-send `token` is sent with channel
+    /// `RECEIVE_COMPONENT`, with the same checks and notification as a send.
+    /// Refused when the token is unknown, claimed or older than [`PRE_SEND_TTL`].
+    pub fn claim_pre_sent_coupon(&self, token: &str) -> Result<UserCoupon> {
+        self.shared.store.claim_pre_sent(token)
     }
 
     /// The SEND event of the seeded user's coupon `coupon_code`.
@@ -496,17 +672,20 @@ impl Sandbox {
         post_webhook(url, headers, body).await
     }
 
-    /// Stops accepting, lets open connections finish (at most ~10 s), and waits.
+    /// Stops accepting, lets open connections finish (at most ~10 s), stops
+    /// notification deliveries, writes the state file one last time, and waits.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.shared.store.shutdown().await;
     }
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        self.shared.store.stop();
     }
 }

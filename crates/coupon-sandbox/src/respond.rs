@@ -9,6 +9,9 @@ pub(crate) struct ApiError {
     pub status: StatusCode,
     /// Boxed to keep `Result<_, ApiError>` small.
     pub body: Box<ApiErrorBody>,
+    /// The WeChat Pay business error number of a refusal, sent as the
+    /// `Request-ID` suffix (`…-268578367`), as WeChat Pay does.
+    pub business_code: Option<u32>,
 }
 
 impl ApiError {
@@ -20,7 +23,14 @@ impl ApiError {
                 message: message.into(),
                 detail: None,
             }),
+            business_code: None,
         }
+    }
+
+    /// Sets the business error number sent as the `Request-ID` suffix.
+    pub(crate) fn with_business_code(mut self, code: u32) -> Self {
+        self.business_code = Some(code);
+        self
     }
 
     /// 400 PARAM_ERROR naming `field` (a JSON pointer for body errors, the

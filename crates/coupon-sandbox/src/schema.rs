@@ -1,7 +1,10 @@
-//! Required fields and JSON types of the two request bodies, checked before
-//! the typed parse so that a missing field is reported as `400 PARAM_ERROR`
-//! with `detail.field` the JSON pointer where it should be (e.g.
-//! `/stock/stock_send_rule`), the way WeChat Pay reports it.
+//! Required fields, JSON types and enum values of the request bodies with
+//! nested objects or enums, checked before the typed parse so that a missing
+//! or mistyped field — or an undocumented enum value, which the lenient model
+//! types would keep as `Unknown` — is reported as `400 PARAM_ERROR` with
+//! `detail.field` the JSON pointer where it should be (e.g.
+//! `/stock/stock_send_rule`), the way WeChat Pay reports it. The other bodies
+//! rely on the typed parse alone (its errors carry pointers too).
 
 use serde_json::Value;
 
@@ -83,6 +86,16 @@ const SEQUENTIAL_RULE: &[F] = &[
     opt("exchange_coupon_list", Ty::Arr(&Ty::Obj(EXCHANGE))),
     opt("special_first", Ty::Bool),
 ];
+const PROGRESSIVE_RULE: &[F] = &[
+    req("coupon_available_period", Ty::Obj(PERIOD)),
+    opt("normal_coupon", Ty::Obj(NORMAL)),
+    opt("discount_coupon", Ty::Obj(DISCOUNT)),
+    opt("exchange_coupon", Ty::Obj(EXCHANGE)),
+    opt("normal_coupon_list", Ty::Arr(&Ty::Obj(NORMAL))),
+    opt("discount_coupon_list", Ty::Arr(&Ty::Obj(DISCOUNT))),
+    opt("exchange_coupon_list", Ty::Arr(&Ty::Obj(EXCHANGE))),
+    opt("special_first", Ty::Bool),
+];
 const SEND_RULE: &[F] = &[
     req("max_count", Ty::Int),
     opt("max_count_per_day", Ty::Int),
@@ -144,6 +157,7 @@ const NEW_STOCK: &[F] = &[
     req("stock_send_rule", Ty::Obj(SEND_RULE)),
     opt("single_usage_rule", Ty::Obj(SINGLE_RULE)),
     opt("sequential_usage_rule", Ty::Obj(SEQUENTIAL_RULE)),
+    opt("progressive_bundle_usage_rule", Ty::Obj(PROGRESSIVE_RULE)),
     req("usage_rule_display_info", Ty::Obj(USAGE_DISPLAY)),
     req("coupon_display_info", Ty::Obj(COUPON_DISPLAY)),
     req("notify_config", Ty::Obj(&[req("notify_appid", Ty::Str)])),
@@ -178,12 +192,103 @@ const DISPLAY_INFO: &[F] = &[
     opt("combo_package_list", Ty::Arr(&Ty::Obj(COMBO))),
 ];
 
-/// The partner update-product-coupon request body (page 003).
+/// The update-product-coupon request body (page 003); the partner side's
+/// `brand_id` is required by the dispatcher.
 pub(crate) const UPDATE_PRODUCT_COUPON: Ty = Ty::Obj(&[
     req("out_request_no", Ty::Str),
     req("display_info", Ty::Obj(DISPLAY_INFO)),
-    req("brand_id", Ty::Str),
+    opt("brand_id", Ty::Str),
 ]);
+
+const SCOPES: &[&str] = &["ALL", "SINGLE"];
+const TYPES: &[&str] = &["NORMAL", "DISCOUNT", "EXCHANGE"];
+const USAGE_MODES: &[&str] = &["SINGLE", "SEQUENTIAL", "PROGRESSIVE_BUNDLE"];
+const SINGLE_INFO: &[F] = &[
+    opt("normal_coupon", Ty::Obj(NORMAL)),
+    opt("discount_coupon", Ty::Obj(DISCOUNT)),
+];
+const SEQUENTIAL_INFO: &[F] = &[
+    opt("type", Ty::Str),
+    opt("count", Ty::Int),
+    opt("available_days", Ty::Int),
+    opt("interval_days", Ty::Int),
+];
+
+/// The create-product-coupon request body.
+pub(crate) const CREATE_PRODUCT_COUPON: Ty = Ty::Obj(&[
+    req("out_request_no", Ty::Str),
+    opt("brand_id", Ty::Str),
+    req("scope", Ty::Enum(SCOPES)),
+    req("type", Ty::Enum(TYPES)),
+    req("usage_mode", Ty::Enum(USAGE_MODES)),
+    opt("single_usage_info", Ty::Obj(SINGLE_INFO)),
+    opt("sequential_usage_info", Ty::Obj(SEQUENTIAL_INFO)),
+    opt("progressive_bundle_usage_info", Ty::Obj(SEQUENTIAL_INFO)),
+    req("display_info", Ty::Obj(DISPLAY_INFO)),
+    opt("out_product_no", Ty::Str),
+    opt("stock", Ty::Obj(NEW_STOCK)),
+    opt("stock_bundle", Ty::Obj(NEW_STOCK)),
+]);
+
+/// The create-stock-bundle request body.
+pub(crate) const CREATE_STOCK_BUNDLE: Ty = Ty::Obj(&[
+    req("out_request_no", Ty::Str),
+    req("stock_bundle", Ty::Obj(NEW_STOCK)),
+]);
+
+/// The update-stock and update-stock-bundle request body.
+pub(crate) const UPDATE_STOCK: Ty = Ty::Obj(&[
+    req("out_request_no", Ty::Str),
+    opt("remark", Ty::Str),
+    opt("usage_rule_display_info", Ty::Obj(USAGE_DISPLAY)),
+    opt("coupon_display_info", Ty::Obj(COUPON_DISPLAY)),
+    opt("notify_config", Ty::Obj(&[req("notify_appid", Ty::Str)])),
+    opt("store_scope", Ty::Enum(&["NONE", "ALL", "SPECIFIC"])),
+]);
+
+/// The update-budget request body (stocks and bundles).
+pub(crate) const UPDATE_BUDGET: Ty = Ty::Obj(&[
+    req("out_request_no", Ty::Str),
+    req("update_mode", Ty::Enum(&["MAX_COUNT", "MAX_COUNT_PER_DAY"])),
+    opt("current_max_count", Ty::Int),
+    opt("target_max_count", Ty::Int),
+    opt("current_max_count_per_day", Ty::Int),
+    opt("target_max_count_per_day", Ty::Int),
+]);
+
+/// The send and pre-send request bodies.
+pub(crate) const SEND: Ty = Ty::Obj(&[
+    req("product_coupon_id", Ty::Str),
+    req("stock_id", Ty::Str),
+    opt("coupon_code", Ty::Str),
+    req("appid", Ty::Str),
+    req("send_request_no", Ty::Str),
+    opt("attach", Ty::Str),
+    opt(
+        "coupon_tag_info",
+        Ty::Obj(&[
+            opt("coupon_tag_list", Ty::Arr(&Ty::Enum(&["MEMBER"]))),
+            opt(
+                "member_tag_info",
+                Ty::Obj(&[opt("member_card_id", Ty::Str)]),
+            ),
+        ]),
+    ),
+]);
+
+/// The shape checked before the typed parse of operation `name`'s body, if any.
+pub(crate) fn for_operation(name: &str) -> Option<&'static Ty> {
+    Some(match name {
+        "create-product-coupon" => &CREATE_PRODUCT_COUPON,
+        "update-product-coupon" => &UPDATE_PRODUCT_COUPON,
+        "create-stock" => &ADD_STOCK,
+        "create-stock-bundle" => &CREATE_STOCK_BUNDLE,
+        "update-stock" | "update-stock-bundle" => &UPDATE_STOCK,
+        "update-stock-budget" | "update-stock-bundle-budget" => &UPDATE_BUDGET,
+        "send-user-product-coupon" | "pre-send-user-product-coupon" => &SEND,
+        _ => return None,
+    })
+}
 
 fn type_name(ty: &Ty) -> String {
     match ty {

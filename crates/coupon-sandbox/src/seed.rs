@@ -34,6 +34,11 @@ pub const OPENID: &str = "oh-394z-6CGkNoJrsDLTTUKiAnp4";
 pub const APPID: &str = "wx233544546545989";
 /// A second AppID bound to the brand; [`OPENID`] is not valid under it.
 pub const OTHER_APPID: &str = "wx4fd12345678";
+/// A second brand that has authorised the sandbox's service provider: it
+/// starts with nothing, and the partner side can create objects for it. The
+/// brand scheme accepts only the sandbox's own brand, and neither brand can
+/// act on the other's objects (`403 NO_AUTH`).
+pub const OTHER_BRAND_ID: &str = "120355";
 /// How many stocks [`PRODUCT_COUPON_ID`] has at start.
 pub const SINGLE_STOCK_COUNT: usize = 120;
 /// How many coupons [`OPENID`] holds at start.

@@ -14,12 +14,11 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, RETRY_AFTER};
 use http::request::Parts;
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
@@ -28,13 +27,12 @@ use tokio::time::Instant;
 use wxpay_sign::{
     Clock, ParsedAuthorization, PublicKey, ResponseSigner, Scheme, SignableRequest,
     TIMESTAMP_WINDOW_SECS, WECHATPAY_NONCE, WECHATPAY_SERIAL, WECHATPAY_SIGNATURE,
-    WECHATPAY_TIMESTAMP, check_timestamp, verify_request,
+    WECHATPAY_SIGNATURE_TYPE, WECHATPAY_TIMESTAMP, check_timestamp, verify_request,
 };
 
-use crate::api::Store;
 use crate::credentials::Credentials;
+use crate::engine::Store;
 use crate::fault::{Fault, FaultQueue};
-use crate::paging::Query;
 use crate::respond::ApiError;
 
 /// Default largest request body accepted: 1 MiB.
@@ -79,11 +77,6 @@ pub(crate) const WRONG_SERIAL: &str = "PUB_KEY_ID_SANDBOX_UNKNOWN_KEY";
 /// The `Request-ID` response header.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
-const BRAND_STOCKS_PREFIX: &str = "/brand/marketing/product-coupon/product-coupons/";
-const BRAND_USERS_PREFIX: &str = "/brand/marketing/product-coupon/users/";
-const PARTNER_PRODUCT_COUPONS_PREFIX: &str =
-    "/v3/marketing/partner/product-coupon/product-coupons/";
-
 /// State shared by every connection.
 pub(crate) struct Shared {
     pub creds: Credentials,
@@ -91,7 +84,7 @@ pub(crate) struct Shared {
     pub signer: ResponseSigner,
     pub brand_public_key: PublicKey,
     pub mch_public_key: PublicKey,
-    pub store: Mutex<Store>,
+    pub store: Store,
     pub faults: Mutex<FaultQueue>,
     pub requests_seen: AtomicU64,
     pub request_id_prefix: String,
@@ -358,6 +351,12 @@ where
 {
     let seq = shared.requests_seen.fetch_add(1, Ordering::SeqCst) + 1;
     let request_id = format!("{}{seq:012X}", shared.request_id_prefix);
+    // The admin channel: no WeChat Pay authentication, no faults.
+    if let Some((status, body)) =
+        crate::admin::handle(&shared, req.method(), req.uri(), req.headers())
+    {
+        return Ok(finish(&shared, status, body, None, &request_id, false));
+    }
     let fault = lock(&shared.faults).take();
     let (parts, body) = req.into_parts();
     tracing::debug!(method = %parts.method, path = %parts.uri.path(), request_id, ?fault, "sandbox: request");
@@ -387,20 +386,26 @@ where
         },
         Err(err) => Err(err),
     };
-    let (mut status, mut bytes) = match outcome {
-        Ok(bytes) => (StatusCode::OK, bytes),
-        Err(e) => (e.status, e.to_json()),
+    let (mut status, mut bytes, mut business_code) = match outcome {
+        Ok(bytes) => (StatusCode::OK, bytes, None),
+        Err(e) => (e.status, e.to_json(), e.business_code),
     };
     match fault {
         Some(Fault::ServerError) => {
             let err = ApiError::system_error();
             status = err.status;
             bytes = err.to_json();
+            business_code = None;
         }
         Some(Fault::DropConnection) => return Ok(drop_connection(&drop_signal).await),
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         _ => {}
     }
+    // WeChat Pay ends the Request-ID of a business refusal with its error number.
+    let request_id = match business_code {
+        Some(code) => format!("{request_id}-{code}"),
+        None => request_id,
+    };
     Ok(finish(&shared, status, bytes, fault, &request_id, false))
 }
 
@@ -492,7 +497,8 @@ fn finish(
                 .header(WECHATPAY_TIMESTAMP, sig.timestamp().to_string())
                 .header(WECHATPAY_NONCE, sig.nonce())
                 .header(WECHATPAY_SIGNATURE, signature)
-                .header(WECHATPAY_SERIAL, serial);
+                .header(WECHATPAY_SERIAL, serial)
+                .header(WECHATPAY_SIGNATURE_TYPE, crate::webhook::SIGNATURE_TYPE);
         }
         Err(e) => {
             tracing::error!(error = %e, "sandbox: cannot sign a response; sending it unsigned")
@@ -533,57 +539,6 @@ pub(crate) fn flip_bit(signature_b64: &str) -> String {
     }
 }
 
-fn decode_segment(segment: &str) -> Result<String, ApiError> {
-    percent_decode_str(segment)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| {
-            ApiError::param(
-                segment,
-                "path",
-                "路径参数不是合法的 UTF-8 (the path parameter is not valid percent-encoded UTF-8)",
-            )
-        })
-}
-
-enum Route {
-    ListStocks(String),
-    AddStock(String),
-    ListUserCoupons(String),
-    UpdateProductCoupon(String),
-}
-
-fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
-    let unknown = || {
-        ApiError::not_found(format!(
-            "the sandbox does not serve {method} {path}; it serves GET/POST {BRAND_STOCKS_PREFIX}{{product_coupon_id}}/stocks, GET {BRAND_USERS_PREFIX}{{openid}}/coupons and PATCH {PARTNER_PRODUCT_COUPONS_PREFIX}{{product_coupon_id}}"
-        ))
-    };
-    if let Some(rest) = path.strip_prefix(BRAND_STOCKS_PREFIX) {
-        if let Some((id, "stocks")) = rest.split_once('/') {
-            if !id.is_empty() {
-                let id = decode_segment(id)?;
-                return match *method {
-                    Method::GET => Ok(Route::ListStocks(id)),
-                    Method::POST => Ok(Route::AddStock(id)),
-                    _ => Err(unknown()),
-                };
-            }
-        }
-    } else if let Some(rest) = path.strip_prefix(BRAND_USERS_PREFIX) {
-        if let Some((openid, "coupons")) = rest.split_once('/') {
-            if !openid.is_empty() && *method == Method::GET {
-                return Ok(Route::ListUserCoupons(decode_segment(openid)?));
-            }
-        }
-    } else if let Some(id) = path.strip_prefix(PARTNER_PRODUCT_COUPONS_PREFIX) {
-        if !id.is_empty() && !id.contains('/') && *method == Method::PATCH {
-            return Ok(Route::UpdateProductCoupon(decode_segment(id)?));
-        }
-    }
-    Err(unknown())
-}
-
 /// What [`preauthenticate`] established from the headers alone.
 pub(crate) struct Preauthenticated {
     scheme: Scheme,
@@ -608,25 +563,23 @@ fn preauthenticate(shared: &Shared, parts: &Parts) -> Result<Preauthenticated, A
     Ok(Preauthenticated { scheme, auth })
 }
 
-/// Authenticates (signature over the body), routes and runs one request whose
-/// head passed [`preauthenticate`].
+/// Routes (by the operation table), authenticates (signature over the body —
+/// for image upload over its `meta` part) and runs one request whose head
+/// passed [`preauthenticate`].
 fn dispatch(
     shared: &Shared,
     parts: &Parts,
     body: &[u8],
     pre: &Preauthenticated,
 ) -> Result<Vec<u8>, ApiError> {
-    let path = parts.uri.path();
-    authenticate(shared, parts, body, pre)?;
-    check_media_types(parts, body)?;
-    let route = route(&parts.method, path)?;
-    let query = Query::parse(parts.uri.query())?;
-    match route {
-        Route::ListStocks(id) => lock(&shared.store).list_stocks(&id, &query),
-        Route::AddStock(id) => lock(&shared.store).add_stock(&id, body),
-        Route::ListUserCoupons(openid) => lock(&shared.store).list_user_coupons(&openid, &query),
-        Route::UpdateProductCoupon(id) => lock(&shared.store).update_product_coupon(&id, body),
+    let routed = crate::dispatch::route(parts);
+    let signed = crate::dispatch::signed_body(&routed, parts, body);
+    authenticate(shared, parts, &signed, pre)?;
+    let routed = routed?;
+    if !routed.is_multipart() {
+        check_media_types(parts, body)?;
     }
+    shared.store.handle(&routed, parts, body)
 }
 
 /// A body must be sent as `Content-Type: application/json`; an `Accept`
@@ -801,7 +754,7 @@ impl Shared {
             mch_public_key: creds.mch_private_key.public_key(),
             creds,
             clock,
-            store: Mutex::new(store),
+            store,
             faults: Mutex::new(FaultQueue::default()),
             requests_seen: AtomicU64::new(0),
             request_id_prefix,

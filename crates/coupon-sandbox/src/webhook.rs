@@ -125,33 +125,62 @@ pub fn build_webhook(
         what: "the SEND event",
         source,
     })?;
-    let resource_nonce = wxpay_sign::try_generate_nonce_of_len(12)
-        .map_err(Error::crypto("generating the resource nonce"))?;
-    let ciphertext = encrypt_resource(
-        &credentials.apiv3_key,
-        &resource_nonce,
-        ORIGINAL_TYPE,
+    let body = notification_body(
+        credentials,
+        &notification_id()?,
+        now_unix,
+        EVENT_TYPE_SEND,
+        "商品券用户领券通知",
         &plaintext,
-    )
-    .map_err(Error::crypto("encrypting the webhook resource"))?;
+    )?;
+    let headers = sign_notification(credentials, now_unix, &body, options)?;
+    Ok((headers, body))
+}
+
+/// A fresh notification id (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex).
+pub fn notification_id() -> Result<String> {
     let id = random_hex::<16>()?;
-    let id = format!(
+    Ok(format!(
         "{}-{}-{}-{}-{}",
         &id[..8],
         &id[8..12],
         &id[12..16],
         &id[16..20],
         &id[20..]
-    );
-    let create_time = DateTime::from_unix_timestamp(now_unix, 8 * 60)
+    ))
+}
+
+/// The body of a notification: the envelope (`id`, `create_time` from
+/// `created_unix`, `event_type`, `summary`, `resource_type`) around
+/// `plaintext` encrypted with the APIv3 key (`AEAD_AES_256_GCM`, associated
+/// data and original type `product_coupon`, a fresh 12-character nonce).
+/// Redeliveries send these same bytes, signed anew ([`sign_notification`]).
+pub fn notification_body(
+    credentials: &Credentials,
+    id: &str,
+    created_unix: i64,
+    event_type: &str,
+    summary: &str,
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    let resource_nonce = wxpay_sign::try_generate_nonce_of_len(12)
+        .map_err(Error::crypto("generating the resource nonce"))?;
+    let ciphertext = encrypt_resource(
+        &credentials.apiv3_key,
+        &resource_nonce,
+        ORIGINAL_TYPE,
+        plaintext,
+    )
+    .map_err(Error::crypto("encrypting the webhook resource"))?;
+    let create_time = DateTime::from_unix_timestamp(created_unix, 8 * 60)
         .map(|t| t.to_rfc3339())
         .unwrap_or_else(|_| "2025-01-01T00:00:00+08:00".to_owned());
     let envelope = json!({
         "id": id,
         "create_time": create_time,
         "resource_type": "encrypt-resource",
-        "event_type": EVENT_TYPE_SEND,
-        "summary": "商品券用户领券通知",
+        "event_type": event_type,
+        "summary": summary,
         "resource": {
             "original_type": ORIGINAL_TYPE,
             "algorithm": AEAD_AES_256_GCM,
@@ -160,11 +189,22 @@ pub fn build_webhook(
             "nonce": resource_nonce
         }
     });
-    let body = serde_json::to_vec(&envelope).map_err(|source| Error::Json {
+    serde_json::to_vec(&envelope).map_err(|source| Error::Json {
         what: "the webhook envelope",
         source,
-    })?;
+    })
+}
 
+/// The headers of a notification `body` signed at `now_unix` with the
+/// sandbox's WeChat Pay key: `Content-Type`, `Wechatpay-Timestamp`,
+/// `Wechatpay-Nonce`, `Wechatpay-Signature`, `Wechatpay-Serial`,
+/// `Wechatpay-Signature-Type`, spoilt as `options` asks.
+pub fn sign_notification(
+    credentials: &Credentials,
+    now_unix: i64,
+    body: &[u8],
+    options: WebhookOptions,
+) -> Result<HeaderMap> {
     let signer = ResponseSigner::new(
         credentials.wechatpay_public_key_id.clone(),
         credentials.wechatpay_private_key.clone(),
@@ -176,7 +216,7 @@ pub fn build_webhook(
     };
     let nonce = wxpay_sign::try_generate_nonce().map_err(Error::crypto("generating a nonce"))?;
     let signed = signer
-        .sign(&body, timestamp, &nonce)
+        .sign(body, timestamp, &nonce)
         .map_err(Error::crypto("signing the webhook"))?;
     let signature = if options.signature_probe {
         signature_probe()
@@ -195,7 +235,13 @@ pub fn build_webhook(
         WECHATPAY_SIGNATURE_TYPE,
         HeaderValue::from_static(SIGNATURE_TYPE),
     );
-    Ok((headers, body))
+    Ok(headers)
+}
+
+/// Checks that `url` is one the sandbox posts to: `http://` on a loopback
+/// host (127.0.0.0/8, `[::1]`, `localhost`); the error says why not.
+pub fn check_webhook_url(url: &str) -> Result<()> {
+    loopback_url(url).map(|_| ())
 }
 
 /// Checks that `url` is `http://` to a loopback host and returns it parsed.
@@ -228,6 +274,17 @@ fn loopback_url(url: &str) -> Result<Uri> {
 /// [`MAX_WEBHOOK_ANSWER_BYTES`] of its answer body are read (then the
 /// connection is dropped); the body's content is never used.
 pub async fn post_webhook(url: &str, headers: HeaderMap, body: Vec<u8>) -> Result<StatusCode> {
+    post_webhook_within(url, headers, body, SEND_TIMEOUT).await
+}
+
+/// [`post_webhook`] with the whole exchange bounded by `timeout` instead of
+/// [`SEND_TIMEOUT`] (WeChat Pay gives a receiver 5 s).
+pub async fn post_webhook_within(
+    url: &str,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<StatusCode> {
     let uri = loopback_url(url)?;
     let transport = |reason: String| Error::WebhookTransport {
         url: url.to_owned(),
@@ -261,9 +318,9 @@ pub async fn post_webhook(url: &str, headers: HeaderMap, body: Vec<u8>) -> Resul
         }
         Ok(status)
     };
-    tokio::time::timeout(SEND_TIMEOUT, exchange)
+    tokio::time::timeout(timeout, exchange)
         .await
-        .map_err(|_| transport(format!("no answer within {} s", SEND_TIMEOUT.as_secs())))?
+        .map_err(|_| transport(format!("no answer within {} ms", timeout.as_millis())))?
 }
 
 #[cfg(test)]

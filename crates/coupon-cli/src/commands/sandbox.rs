@@ -1,17 +1,47 @@
-//! `sandbox`: run the local WeChat Pay look-alike until interrupted.
+//! `sandbox`: run the local WeChat Pay look-alike until interrupted; and
+//! `sandbox deliveries` / `sandbox reset` against a running one (its
+//! loopback-only admin channel).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use coupon_sandbox::{Credentials, ENV_FILE, Sandbox};
 
 use crate::error::CliError;
-use crate::output::note;
+use crate::output::{note, print_json};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct SandboxArgs {
+    #[command(subcommand)]
+    action: Option<SandboxAction>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum SandboxAction {
+    /// Print the notification deliveries of a running sandbox as JSON: id,
+    /// event type, URL, coupon, every attempt (status or error) and the
+    /// outcome (PENDING, DELIVERED, FAILED, REFUSED, INTERRUPTED).
+    Deliveries(AdminArgs),
+    /// Reset a running sandbox to its seeded state (every object created
+    /// since is gone, the delivery log emptied).
+    Reset(AdminArgs),
+}
+
+#[derive(Debug, Args)]
+struct AdminArgs {
+    /// The running sandbox (its first stdout line; `wxpay.env` sets it).
+    #[arg(long, env = "WXPAY_BASE_URL", value_name = "http://127.0.0.1:PORT")]
+    base_url: String,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
     /// Listen address; loopback only (port 0 picks a free port).
     #[arg(long, value_name = "127.0.0.1:PORT", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
@@ -19,9 +49,44 @@ pub(crate) struct SandboxArgs {
     /// already holds a wxpay.env [default: a fresh temporary directory].
     #[arg(long, value_name = "DIR")]
     keys_dir: Option<PathBuf>,
+    /// Notify URL of the brands and the service provider at start (as if each
+    /// had called set-notify-config): every send POSTs a signed, encrypted
+    /// notification there, retried until it answers 2xx. Only http:// on a
+    /// loopback host is posted to.
+    #[arg(long, value_name = "URL")]
+    notify_url: Option<String>,
+    /// Keep the state in this JSON file: loaded at start when it exists,
+    /// saved after every change and at exit. A file that is not a sandbox
+    /// state file is refused and left untouched.
+    #[arg(long, value_name = "PATH")]
+    state_file: Option<PathBuf>,
+    /// Start from the seeded state, discarding what --state-file holds.
+    #[arg(long)]
+    reset: bool,
+    /// Seconds new product coupons and stocks stay AUDITING.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    review_delay: u64,
 }
 
 pub(crate) async fn run(args: SandboxArgs) -> Result<(), CliError> {
+    match args.action {
+        Some(SandboxAction::Deliveries(admin)) => {
+            let log = coupon_sandbox::admin::deliveries(&admin.base_url).await?;
+            print_json(&log)
+        }
+        Some(SandboxAction::Reset(admin)) => {
+            coupon_sandbox::admin::reset(&admin.base_url).await?;
+            note(format!(
+                "the sandbox at {} is back to its seeded state",
+                admin.base_url
+            ));
+            Ok(())
+        }
+        None => serve(args.run).await,
+    }
+}
+
+async fn serve(args: RunArgs) -> Result<(), CliError> {
     if !args.listen.ip().is_loopback() {
         return Err(CliError::Config(format!(
             "refusing to listen on {}: the sandbox binds loopback addresses only; use --listen 127.0.0.1:PORT",
@@ -32,12 +97,24 @@ pub(crate) async fn run(args: SandboxArgs) -> Result<(), CliError> {
         Some(dir) => dir,
         None => fresh_temp_dir()?,
     };
+    if args.reset && args.state_file.is_none() {
+        return Err(CliError::Config(
+            "--reset starts over from the seeded state of a --state-file; without --state-file every start is fresh".to_owned(),
+        ));
+    }
     let credentials = load_or_generate(&dir).await?;
-    let sandbox = Sandbox::builder()
+    let mut builder = Sandbox::builder()
         .listen(args.listen)
         .credentials(credentials)
-        .start()
-        .await?;
+        .review_delay(Duration::from_secs(args.review_delay))
+        .fresh_state(args.reset);
+    if let Some(url) = &args.notify_url {
+        builder = builder.notify_url(url.clone());
+    }
+    if let Some(path) = &args.state_file {
+        builder = builder.state_file(path.clone());
+    }
+    let sandbox = builder.start().await?;
     let base_url = sandbox.base_url();
     sandbox.credentials().write_keys_dir(&dir, &base_url)?;
 
@@ -58,6 +135,17 @@ pub(crate) async fn run(args: SandboxArgs) -> Result<(), CliError> {
         "  wxpay-coupon stocks list --product-coupon-id {}",
         coupon_sandbox::seed::PRODUCT_COUPON_ID
     ));
+    if let Some(url) = &args.notify_url {
+        if let Err(e) = coupon_sandbox::check_webhook_url(url) {
+            note(format!("warning: {e}"));
+        } else {
+            note(format!("notifications go to {url}"));
+        }
+    }
+    if let Some(path) = &args.state_file {
+        note(format!("state kept in {}", path.display()));
+    }
+    note("deliveries: wxpay-coupon sandbox deliveries · reset: wxpay-coupon sandbox reset");
     note("press Ctrl-C to stop");
 
     wait_for_interrupt().await?;
