@@ -253,7 +253,12 @@ impl WebhookHandler {
         body: &[u8],
     ) -> Result<ReceivedWebhook, Error> {
         let verified = match &self.keys {
-            Some(keys) => keys.verify_refreshing(headers, body).await,
+            Some(keys) => {
+                // A handler of a client holding no usable key yet downloads
+                // the certificates first, as a call would.
+                keys.prepare().await?;
+                keys.verify_refreshing(headers, body).await
+            }
             None => self.verifier.verify_headers(headers, body),
         };
         verified.map_err(|source| Error::Verification {
