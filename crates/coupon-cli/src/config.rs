@@ -48,7 +48,9 @@ pub struct HostArgs {
     pub backup_base_url: Option<String>,
 }
 
-/// The WeChat Pay public key responses and webhooks are verified with.
+/// The WeChat Pay public key responses and webhooks are verified with
+/// (optional for service-provider commands given the APIv3 key: they then
+/// download the platform certificates).
 #[derive(Debug, Clone, Args)]
 pub struct PublicKeyArgs {
     /// Id of the WeChat Pay public key (PUB_KEY_ID_…).
@@ -58,6 +60,24 @@ pub struct PublicKeyArgs {
     /// Path of the WeChat Pay public key (PEM).
     #[arg(long, env = "WXPAY_PUBLIC_KEY", value_name = "PEM")]
     pub public_key: Option<PathBuf>,
+}
+
+/// The APIv3 key: decrypts webhook resources and the platform certificates
+/// `GET /v3/certificates` delivers.
+#[derive(Debug, Clone, Args)]
+pub struct ApiV3KeyArgs {
+    /// APIv3 key (prefer the environment variable: command lines are visible
+    /// to other users). Service-provider commands use it to download the
+    /// WeChat Pay platform certificates when no public key is configured or
+    /// an answer names a certificate they do not hold.
+    #[arg(
+        long,
+        env = "WXPAY_APIV3_KEY",
+        value_name = "KEY",
+        hide_env_values = true,
+        value_parser = parse_secret
+    )]
+    pub apiv3_key: Option<Secret>,
 }
 
 /// The brand's identity: id, API-certificate serial and private key.
@@ -120,6 +140,9 @@ pub struct PartnerConfig {
 
     #[command(flatten)]
     public: PublicKeyArgs,
+
+    #[command(flatten)]
+    apiv3: ApiV3KeyArgs,
 }
 
 /// Settings of commands that act on either side (`call`): both identities;
@@ -138,25 +161,28 @@ pub struct AnySideConfig {
 
     #[command(flatten)]
     public: PublicKeyArgs,
+
+    #[command(flatten)]
+    apiv3: ApiV3KeyArgs,
 }
 
-/// Settings of `webhook decode`.
+/// Settings of `webhook decode`: the WeChat Pay public key, or the merchant
+/// identity to download the platform certificates with; and the APIv3 key
+/// the resource is encrypted with.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Configuration (flags or environment)")]
 pub struct WebhookConfig {
     #[command(flatten)]
     public: PublicKeyArgs,
 
-    /// APIv3 key the resource is encrypted with (prefer the environment
-    /// variable: command lines are visible to other users).
-    #[arg(
-        long,
-        env = "WXPAY_APIV3_KEY",
-        value_name = "KEY",
-        hide_env_values = true,
-        value_parser = parse_secret
-    )]
-    pub apiv3_key: Option<Secret>,
+    #[command(flatten)]
+    apiv3: ApiV3KeyArgs,
+
+    #[command(flatten)]
+    hosts: HostArgs,
+
+    #[command(flatten)]
+    merchant: MerchantIdentityArgs,
 }
 
 /// One missing setting: its flag and its environment variable.
@@ -206,6 +232,7 @@ const APIV3_KEY: Setting = Setting {
 struct Missing {
     what: &'static str,
     settings: Vec<&'static Setting>,
+    hints: Vec<String>,
 }
 
 impl Missing {
@@ -213,7 +240,17 @@ impl Missing {
         Self {
             what,
             settings: Vec::new(),
+            hints: Vec::new(),
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.settings.is_empty()
+    }
+
+    /// Adds a sentence to the error (an alternative to the settings named).
+    fn hint(&mut self, text: String) {
+        self.hints.push(text);
     }
 
     fn check<'a, T>(&mut self, value: Option<&'a T>, setting: &'static Setting) -> Option<&'a T> {
@@ -229,11 +266,16 @@ impl Missing {
             .iter()
             .map(|s| format!("{} ({})", s.env, s.flag))
             .collect();
-        CliError::Config(format!(
+        let mut text = format!(
             "missing configuration for {}: set {}",
             self.what,
             names.join(", ")
-        ))
+        );
+        for hint in &self.hints {
+            text.push_str("; ");
+            text.push_str(hint);
+        }
+        CliError::Config(text)
     }
 }
 
@@ -296,6 +338,34 @@ impl PublicKeyArgs {
         let path = missing.check(self.public_key.as_ref(), &PUBLIC_KEY);
         id.cloned().zip(path.cloned())
     }
+
+    /// Whether either setting was given.
+    fn any(&self) -> bool {
+        self.public_key_id.is_some() || self.public_key.is_some()
+    }
+
+    /// The key id and PEM path when the public key is optional (`Ok(None)`:
+    /// neither setting given); half of it is still recorded as missing.
+    fn get_optional(&self, missing: &mut Missing) -> Option<(String, PathBuf)> {
+        if self.any() { self.get(missing) } else { None }
+    }
+}
+
+impl ApiV3KeyArgs {
+    /// The APIv3 key, checked.
+    fn key(&self) -> Result<Option<ApiV3Key>, CliError> {
+        self.apiv3_key
+            .as_ref()
+            .map(|secret| {
+                ApiV3Key::new(secret.expose().as_bytes()).map_err(|e| {
+                    CliError::Config(format!(
+                        "invalid APIv3 key ({} / {}): {e}",
+                        APIV3_KEY.flag, APIV3_KEY.env
+                    ))
+                })
+            })
+            .transpose()
+    }
 }
 
 fn load_public_key(path: &Path) -> Result<PublicKey, CliError> {
@@ -343,16 +413,32 @@ fn brand_client(
         .build()?)
 }
 
-/// A partner client from its settings, acting for `brand_id` by default
-/// (required when `brand_required`); names every missing setting.
-fn partner_client(
+/// What a partner client is made of.
+struct PartnerSettings<'a> {
     command: &'static str,
-    hosts: &HostArgs,
-    identity: &MerchantIdentityArgs,
-    public: &PublicKeyArgs,
-    brand_id: Option<&String>,
+    hosts: &'a HostArgs,
+    identity: &'a MerchantIdentityArgs,
+    public: &'a PublicKeyArgs,
+    apiv3: &'a ApiV3KeyArgs,
+    brand_id: Option<&'a String>,
     brand_required: bool,
-) -> Result<PartnerClient, CliError> {
+}
+
+/// A partner client from its settings, acting for `brand_id` by default
+/// (required when `brand_required`); names every missing setting. The
+/// WeChat Pay public key is optional when the APIv3 key is given: the client
+/// then downloads the platform certificates (and uses both when both are
+/// given).
+fn partner_client(settings: PartnerSettings<'_>) -> Result<PartnerClient, CliError> {
+    let PartnerSettings {
+        command,
+        hosts,
+        identity,
+        public,
+        apiv3,
+        brand_id,
+        brand_required,
+    } = settings;
     let mut missing = Missing::new(command);
     let brand_id = if brand_required {
         missing.check(brand_id, &BRAND_ID).cloned()
@@ -366,23 +452,36 @@ fn partner_client(
     let key = missing
         .check(identity.mch_private_key.as_ref(), &MCH_PRIVATE_KEY)
         .cloned();
-    let public = public.get(&mut missing);
-    let (Some(mchid), Some(serial), Some(key), Some((key_id, public))) =
-        (mchid, serial, key, public)
-    else {
+    let public = if apiv3.apiv3_key.is_some() {
+        public.get_optional(&mut missing)
+    } else {
+        let got = public.get(&mut missing);
+        if got.is_none() && !public.any() {
+            missing.hint(format!(
+                "or, for an account with WeChat Pay platform certificates, set {} ({}) instead of the public key to download them",
+                APIV3_KEY.env, APIV3_KEY.flag
+            ));
+        }
+        got
+    };
+    let (Some(mchid), Some(serial), Some(key)) = (mchid, serial, key) else {
         return Err(missing.into_error());
     };
-    if brand_required && brand_id.is_none() {
+    if !missing.is_empty() {
         return Err(missing.into_error());
     }
     let key = load_private_key(&key, &MCH_PRIVATE_KEY, "merchant private key")?;
-    let public = load_public_key(&public)?;
     let mut builder = PartnerClient::builder()
         .mchid(mchid)
         .serial_no(serial)
         .private_key(key)
-        .wechatpay_public_key(key_id, public)
         .transport(transport(hosts)?);
+    if let Some((key_id, path)) = public {
+        builder = builder.wechatpay_public_key(key_id, load_public_key(&path)?);
+    }
+    if let Some(apiv3) = apiv3.key()? {
+        builder = builder.apiv3_key(apiv3);
+    }
     if let Some(brand_id) = brand_id {
         builder = builder.brand_id(brand_id);
     }
@@ -404,14 +503,37 @@ impl PartnerConfig {
         command: &'static str,
         brand_id: Option<&String>,
     ) -> Result<PartnerClient, CliError> {
-        partner_client(
+        partner_client(PartnerSettings {
             command,
-            &self.hosts,
-            &self.identity,
-            &self.public,
+            hosts: &self.hosts,
+            identity: &self.identity,
+            public: &self.public,
+            apiv3: &self.apiv3,
             brand_id,
-            true,
-        )
+            brand_required: true,
+        })
+    }
+
+    /// A partner client that downloads platform certificates: the APIv3 key
+    /// is required, a brand is not.
+    pub fn certificates_client(&self, command: &'static str) -> Result<PartnerClient, CliError> {
+        if self.apiv3.apiv3_key.is_none() {
+            let mut missing = Missing::new(command);
+            missing.check(self.apiv3.apiv3_key.as_ref(), &APIV3_KEY);
+            missing.check(self.identity.mchid.as_ref(), &MCHID);
+            missing.check(self.identity.mch_serial_no.as_ref(), &MCH_SERIAL_NO);
+            missing.check(self.identity.mch_private_key.as_ref(), &MCH_PRIVATE_KEY);
+            return Err(missing.into_error());
+        }
+        partner_client(PartnerSettings {
+            command,
+            hosts: &self.hosts,
+            identity: &self.identity,
+            public: &self.public,
+            apiv3: &self.apiv3,
+            brand_id: None,
+            brand_required: false,
+        })
     }
 }
 
@@ -424,24 +546,50 @@ impl AnySideConfig {
     /// A partner client, acting by default for `WXPAY_BRAND_ID` /
     /// `--brand-id` when set (a request may name its own brand).
     pub fn partner_client(&self, command: &'static str) -> Result<PartnerClient, CliError> {
-        partner_client(
+        partner_client(PartnerSettings {
             command,
-            &self.hosts,
-            &self.merchant,
-            &self.public,
-            self.brand.brand_id.as_ref(),
-            false,
-        )
+            hosts: &self.hosts,
+            identity: &self.merchant,
+            public: &self.public,
+            apiv3: &self.apiv3,
+            brand_id: self.brand.brand_id.as_ref(),
+            brand_required: false,
+        })
     }
 }
 
 impl WebhookConfig {
-    /// A webhook handler (public key + APIv3 key); names every missing setting.
+    /// A webhook handler: with the WeChat Pay public key when it is given;
+    /// with the merchant's platform certificates (downloaded with its
+    /// identity and the APIv3 key) when the merchant identity is given; with
+    /// both when both are. Names every missing setting.
     pub fn handler(&self, command: &'static str) -> Result<WebhookHandler, CliError> {
+        let merchant_given = self.merchant.mchid.is_some()
+            || self.merchant.mch_serial_no.is_some()
+            || self.merchant.mch_private_key.is_some();
+        if merchant_given && self.apiv3.apiv3_key.is_some() {
+            let client = partner_client(PartnerSettings {
+                command,
+                hosts: &self.hosts,
+                identity: &self.merchant,
+                public: &self.public,
+                apiv3: &self.apiv3,
+                brand_id: None,
+                brand_required: false,
+            })?;
+            let key = self.apiv3.key()?.ok_or_else(|| missing_apiv3(command))?;
+            return Ok(client.webhook_handler(key));
+        }
         let mut missing = Missing::new(command);
         let public = self.public.get(&mut missing);
-        let apiv3 = missing.check(self.apiv3_key.as_ref(), &APIV3_KEY);
-        let (Some((key_id, public)), Some(apiv3)) = (public, apiv3) else {
+        if public.is_none() && !self.public.any() {
+            missing.hint(format!(
+                "or, for an account with WeChat Pay platform certificates, set the merchant identity ({}, {}, {}) to download them",
+                MCHID.env, MCH_SERIAL_NO.env, MCH_PRIVATE_KEY.env
+            ));
+        }
+        let apiv3 = missing.check(self.apiv3.apiv3_key.as_ref(), &APIV3_KEY);
+        let (Some((key_id, public)), Some(_)) = (public, apiv3) else {
             return Err(missing.into_error());
         };
         let public = load_public_key(&public)?;
@@ -449,14 +597,15 @@ impl WebhookConfig {
             .public_key(key_id, public)
             .build()
             .map_err(|e| CliError::Config(format!("WeChat Pay public key: {e}")))?;
-        let key = ApiV3Key::new(apiv3.expose().as_bytes()).map_err(|e| {
-            CliError::Config(format!(
-                "invalid APIv3 key ({} / {}): {e}",
-                APIV3_KEY.flag, APIV3_KEY.env
-            ))
-        })?;
+        let key = self.apiv3.key()?.ok_or_else(|| missing_apiv3(command))?;
         Ok(WebhookHandler::new(verifier, key))
     }
+}
+
+fn missing_apiv3(command: &'static str) -> CliError {
+    let mut missing = Missing::new(command);
+    missing.settings.push(&APIV3_KEY);
+    missing.into_error()
 }
 
 #[cfg(test)]
@@ -505,7 +654,18 @@ mod tests {
                 public_key_id: None,
                 public_key: None,
             },
-            apiv3_key: Some(parse_secret("0123456789abcdef0123456789abcdef").unwrap()),
+            apiv3: ApiV3KeyArgs {
+                apiv3_key: Some(parse_secret("0123456789abcdef0123456789abcdef").unwrap()),
+            },
+            hosts: HostArgs {
+                base_url: None,
+                backup_base_url: None,
+            },
+            merchant: MerchantIdentityArgs {
+                mchid: None,
+                mch_serial_no: None,
+                mch_private_key: None,
+            },
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("0123456789abcdef"), "{shown}");

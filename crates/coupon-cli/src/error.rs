@@ -11,10 +11,12 @@ pub const EXIT_OK: u8 = 0;
 /// unreadable or unparsable input files).
 pub const EXIT_USAGE: u8 = 1;
 /// Exit code: WeChat Pay answered with an error (non-2xx), or a verified
-/// answer did not parse.
+/// answer did not parse, or (`certificates download`) the account has no
+/// platform certificates.
 pub const EXIT_API: u8 = 2;
 /// Exit code: a response or webhook failed verification (signature probes
-/// included), or a verified webhook did not decrypt.
+/// and certificates outside their validity included), or a verified webhook
+/// did not decrypt.
 pub const EXIT_VERIFICATION: u8 = 3;
 /// Exit code: no usable response (connect failure, timeout, body limit).
 pub const EXIT_TRANSPORT: u8 = 4;
@@ -46,6 +48,11 @@ pub enum CliError {
         violations: Violations,
     },
 
+    /// The account has no platform certificates (public-key-only): the
+    /// message names the public-key settings to use instead.
+    #[error("{0}")]
+    NoCertificates(String),
+
     /// The local sandbox failed to start or run.
     #[error("sandbox: {0}")]
     Sandbox(#[from] coupon_sandbox::Error),
@@ -66,6 +73,7 @@ impl CliError {
             CliError::Config(_) | CliError::Input(_) | CliError::Output(_) => EXIT_USAGE,
             CliError::Sandbox(_) | CliError::Demo(_) => EXIT_USAGE,
             CliError::Invalid { .. } => EXIT_VALIDATION,
+            CliError::NoCertificates(_) => EXIT_API,
             CliError::Client(e) => client_exit_code(e.kind()),
         }
     }
@@ -80,6 +88,9 @@ impl CliError {
             CliError::Input(_) => "fix the input the message names and run the command again",
             CliError::Output(_) => {
                 "check that stdout can be written (disk space, the pipe's reader)"
+            }
+            CliError::NoCertificates(_) => {
+                "configure the WeChat Pay public key (WXPAY_PUBLIC_KEY_ID, WXPAY_PUBLIC_KEY) from the merchant platform"
             }
             CliError::Invalid { .. } => {
                 "fix each field listed above (its JSON pointer and rule id), then validate again"
@@ -99,6 +110,9 @@ impl CliError {
                 K::SignatureProbe => "nothing: WeChat Pay checks that answers are verified",
                 K::Verification | K::Replayed => {
                     "check WXPAY_PUBLIC_KEY_ID / WXPAY_PUBLIC_KEY against the merchant platform, and the clock"
+                }
+                K::CertificateExpired | K::CertificateNotYetValid => {
+                    "check the clock, then fetch the current platform certificates: `wxpay-coupon certificates download`"
                 }
                 K::Decryption => "check WXPAY_APIV3_KEY (brands: the brand API key)",
                 K::Transport => {
@@ -124,10 +138,8 @@ pub fn client_exit_code(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::InvalidRequest => EXIT_VALIDATION,
         ErrorKind::Api | ErrorKind::Decode => EXIT_API,
-        ErrorKind::Verification
-        | ErrorKind::SignatureProbe
-        | ErrorKind::Decryption
-        | ErrorKind::Replayed => EXIT_VERIFICATION,
+        kind if kind.is_verification() => EXIT_VERIFICATION,
+        ErrorKind::Decryption | ErrorKind::Replayed => EXIT_VERIFICATION,
         ErrorKind::Transport => EXIT_TRANSPORT,
         _ => EXIT_USAGE,
     }
@@ -151,6 +163,8 @@ mod tests {
         assert_eq!(client_exit_code(ErrorKind::Verification), 3);
         assert_eq!(client_exit_code(ErrorKind::SignatureProbe), 3);
         assert_eq!(client_exit_code(ErrorKind::Decryption), 3);
+        assert_eq!(client_exit_code(ErrorKind::CertificateExpired), 3);
+        assert_eq!(client_exit_code(ErrorKind::CertificateNotYetValid), 3);
         assert_eq!(client_exit_code(ErrorKind::Transport), 4);
         assert_eq!(client_exit_code(ErrorKind::Config), 1);
     }

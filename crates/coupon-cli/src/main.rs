@@ -15,9 +15,21 @@
 //! - `sandbox [--listen 127.0.0.1:PORT] [--keys-dir DIR]`
 //! - `demo`
 //! - `operations` (every operation as JSON: name, method, brand and partner path)
-//! - `call NAME [--partner] [--param KEY=VALUE]… [--query KEY=VALUE]… [--body FILE|-] [--file PATH] [--no-validate]`
+//! - `call NAME [--partner] [--param KEY=VALUE]… [--query KEY=VALUE]… [--body FILE|-] [--file PATH] [--no-validate] [--repeat N]`
 //!   (any operation of the table; the body is the wire JSON, read into the
-//!   operation's typed body with unknown fields refused)
+//!   operation's typed body with unknown fields refused; `--repeat N` makes
+//!   the call N times in one process and reports key changes on stderr)
+//! - `certificates download [--out DIR]` (the service provider's WeChat Pay
+//!   platform certificates as PEM with serial and validity; exit 2 for a
+//!   public-key-only account)
+//!
+//! Service-provider commands (`product-coupons update`, `call --partner`,
+//! `certificates download`, and `webhook decode` given the merchant
+//! identity) work without `WXPAY_PUBLIC_KEY_ID` / `WXPAY_PUBLIC_KEY` when
+//! `WXPAY_APIV3_KEY` is set: they download the platform certificates first
+//! (and refresh them once if an answer names one they do not hold). With
+//! both set, the public key verifies and certificates are downloaded only
+//! when an answer names one.
 //!
 //! Configuration comes from flags or the environment (`WXPAY_BASE_URL`,
 //! `WXPAY_BACKUP_BASE_URL`, `WXPAY_BRAND_ID`, `WXPAY_BRAND_SERIAL_NO`, `WXPAY_BRAND_PRIVATE_KEY`,
@@ -27,8 +39,9 @@
 //!
 //! Results are JSON on stdout (`--all` prints one JSON array); errors go to
 //! stderr as one readable line, detail lines, and a last `next:` line saying
-//! what to do. Exit codes: 0 ok, 1
-//! usage/configuration, 2 API error, 3 verification failure, 4 transport
+//! what to do. Exit codes: 0 ok, 1 usage/configuration, 2 API error (also: no
+//! platform certificates), 3 verification failure (also: an expired
+//! certificate), 4 transport
 //! failure, 5 validation failure.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

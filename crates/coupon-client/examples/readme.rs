@@ -73,8 +73,43 @@ fn webhook(headers: HeaderMap, body: Vec<u8>) -> Result<StatusCode, Box<dyn std:
     Ok(status)
 }
 
+/// "WeChat Pay keys": a partner client with the APIv3 key (platform
+/// certificates), its webhook handler and sensitive fields.
+async fn keys(headers: HeaderMap, body: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
+    use coupon_client::PartnerClient;
+    use coupon_client::coupon_model::operations::GetProductCouponRequest;
+    use coupon_client::wxpay_sign::{ApiV3Key, PrivateKey, PublicKey};
+
+    let client = PartnerClient::builder()
+        .mchid("1900000001")
+        .serial_no("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
+        .private_key(PrivateKey::from_pem_file("apiclient_key.pem")?)
+        .apiv3_key(ApiV3Key::new(std::env::var("WXPAY_APIV3_KEY")?)?) // platform certificates
+        .wechatpay_public_key(
+            "PUB_KEY_ID_0114232134912410000000000000", // optional with the APIv3 key
+            PublicKey::from_pem_file("pub_key.pem")?,
+        )
+        .brand_id("1001")
+        .build()?;
+    let request = GetProductCouponRequest::new("1000000013");
+    let coupon = client.call(&request).await?;
+    let keys = client.verifier().key_ids(); // public key ids and certificate serials held now
+    println!("{:?} verified by {keys:?}", coupon.product_coupon_id);
+
+    // Notifications, on the same live keys (an unknown serial refreshes them once):
+    let handler = client.webhook_handler(ApiV3Key::new(std::env::var("WXPAY_APIV3_KEY")?)?);
+    let result = handler.handle_async(&headers, &body).await;
+
+    // Sensitive fields: one key, chosen once, both for the field and for Wechatpay-Serial.
+    let fields = client.sensitive_fields().await?;
+    let encrypted_name = fields.encrypt("张三")?; // put it in the request body, then
+    // client.call_with(&fields, &request).await? sends fields.key_id() as Wechatpay-Serial
+    let _ = (result, encrypted_name);
+    Ok(())
+}
+
 fn main() {
-    let _compiled_only = (service, any_operation, webhook);
+    let _compiled_only = (service, any_operation, webhook, keys);
     println!(
         "This example only compiles the README's snippets; they need real keys. \
          Try `cargo run -p coupon-cli -- demo`."

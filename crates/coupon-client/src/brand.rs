@@ -104,8 +104,81 @@ impl BrandClient {
                 request,
                 BrandScope::Brand(self.brand_id.as_str()),
                 self.validate,
+                None,
             )
             .await
+    }
+
+    /// The verifier of this client: its key set is live (shared with this
+    /// client, its clones and webhook handlers made from it), so a
+    /// certificate refresh is seen everywhere at once.
+    pub fn verifier(&self) -> &wxpay_sign::Verifier {
+        self.core.keys.verifier()
+    }
+
+    /// A webhook handler verifying with this client's live key set and
+    /// decrypting with `apiv3_key` (the brand API key). Brand clients verify with WeChat Pay public keys (the brand side has no certificate download).
+    pub fn webhook_handler(&self, apiv3_key: wxpay_sign::ApiV3Key) -> crate::WebhookHandler {
+        crate::WebhookHandler::with_keys(self.core.keys.clone(), apiv3_key)
+    }
+
+    /// The key for the sensitive fields of one request, chosen once: the key
+    /// named by [`wechatpay_serial`](BrandClientBuilder::wechatpay_serial) if set,
+    /// else the first configured WeChat Pay public key. Encrypt the fields with it and send the request
+    /// with [`call_with`](Self::call_with), which names the same key in
+    /// `Wechatpay-Serial`.
+    ///
+    /// ```no_run
+    /// # async fn f(client: coupon_client::BrandClient, request: coupon_client::coupon_model::operations::GetStockRequest) -> Result<(), coupon_client::Error> {
+    /// let fields = client.sensitive_fields().await?;
+    /// let encrypted_name = fields.encrypt("张三")?; // goes into the request body
+    /// # let _ = encrypted_name;
+    /// let answer = client.call_with(&fields, &request).await?; // Wechatpay-Serial: fields.key_id()
+    /// # let _ = answer; Ok(()) }
+    /// ```
+    pub async fn sensitive_fields(&self) -> Result<crate::SensitiveFields, Error> {
+        self.core.keys.prepare().await?;
+        self.core.keys.sensitive_fields()
+    }
+
+    /// The key `id` of the live key set (a public key id, or the serial of a
+    /// certificate valid now) for sensitive fields — to pin one key during a
+    /// rotation.
+    pub fn sensitive_fields_for(&self, id: &str) -> Result<crate::SensitiveFields, Error> {
+        self.core.keys.sensitive_fields_for(id)
+    }
+
+    /// [`call`](Self::call) for a request carrying fields encrypted with
+    /// `fields`: `Wechatpay-Serial` is `fields.key_id()`, whatever the
+    /// client's default.
+    pub async fn call_with<O: BrandOperation>(
+        &self,
+        fields: &crate::SensitiveFields,
+        request: &O,
+    ) -> Result<O::Response, Error> {
+        self.core
+            .call(
+                request,
+                BrandScope::Brand(self.brand_id.as_str()),
+                self.validate,
+                Some(fields.key_id()),
+            )
+            .await
+    }
+
+    /// Decrypts a sensitive field of a verified answer (RSA-OAEP, encrypted
+    /// by WeChat Pay to this client's API-certificate key) with the private
+    /// key. Only for fields of answers this client verified: see
+    /// [`PrivateKey::decrypt_sensitive`](wxpay_sign::PrivateKey::decrypt_sensitive).
+    pub fn decrypt_field(&self, ciphertext_b64: &str) -> Result<String, Error> {
+        let plaintext = self
+            .core
+            .signer
+            .private_key()
+            .decrypt_sensitive(ciphertext_b64)
+            .map_err(Error::Decryption)?;
+        String::from_utf8(plaintext.to_vec())
+            .map_err(|_| Error::Decryption(wxpay_sign::Error::SensitiveDecryptionFailed))
     }
 
     /// Every item of a paged operation, following `next_page_token` one page

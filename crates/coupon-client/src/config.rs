@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use coupon_http::Transport;
-use http::HeaderValue;
-use wxpay_sign::{Clock, PrivateKey, PublicKey, Signer, SystemClock, Verifier};
+use wxpay_sign::{
+    ApiV3Key, Clock, KeySet, PlatformCertificate, PrivateKey, PublicKey, Signer, SystemClock,
+    Verifier,
+};
 
 use crate::core::Core;
 use crate::error::Error;
+use crate::keys::{CertificateRefresh, KeyConfig, KeyManager, Side};
 
 /// What both builders collect besides the identity.
 #[derive(Debug, Default)]
@@ -15,11 +18,16 @@ pub(crate) struct CommonConfig {
     pub(crate) serial_no: Option<String>,
     pub(crate) private_key: Option<PrivateKey>,
     pub(crate) public_keys: Vec<(String, PublicKey)>,
+    pub(crate) certificates: Vec<PlatformCertificate>,
     pub(crate) wechatpay_serial: Option<String>,
     pub(crate) base_url: Option<String>,
     pub(crate) backup_base_url: Option<Option<String>>,
     pub(crate) transport: Option<Transport>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
+    /// Partner side only: downloads platform certificates.
+    pub(crate) apiv3_key: Option<ApiV3Key>,
+    /// Partner side only.
+    pub(crate) certificate_refresh: Option<CertificateRefresh>,
 }
 
 /// Which identity the client signs with.
@@ -36,19 +44,26 @@ impl CommonConfig {
         let key = self.private_key.ok_or_else(|| {
             Error::Config("missing API-certificate private key: call .private_key(…)".into())
         })?;
-        if self.public_keys.is_empty() {
-            return Err(Error::Config(
-                "no WeChat Pay public key: call .wechatpay_public_key(id, key) (id = PUB_KEY_ID_… or the platform certificate serial)".into(),
-            ));
+        if self.public_keys.is_empty() && self.certificates.is_empty() && self.apiv3_key.is_none() {
+            return Err(Error::Config(match identity {
+                Identity::Brand(_) => "no WeChat Pay public key: call .wechatpay_public_key(id, key) (id = PUB_KEY_ID_…)".into(),
+                Identity::Merchant(_) => "no WeChat Pay key: call .wechatpay_public_key(id, key) (id = PUB_KEY_ID_…), or .apiv3_key(…) to download the platform certificates".into(),
+            }));
         }
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let mut verifier = Verifier::builder().clock(clock.clone());
+        let mut configured = KeySet::new();
         for (id, key) in &self.public_keys {
-            verifier = verifier.public_key(id.clone(), key.clone());
+            configured.insert_public_key(id.clone(), key.clone());
         }
-        let verifier = verifier
+        for cert in &self.certificates {
+            configured.insert_certificate(cert.clone());
+        }
+        let verifier = Verifier::builder()
+            .keys(configured.clone())
+            .allow_empty()
+            .clock(clock.clone())
             .build()
-            .map_err(|e| Error::Config(format!("WeChat Pay public keys: {e}")))?;
+            .map_err(|e| Error::Config(format!("WeChat Pay keys: {e}")))?;
         let transport = match self.transport {
             Some(t) => t,
             None => {
@@ -65,43 +80,51 @@ impl CommonConfig {
                     .map_err(|e| Error::Config(format!("transport: {e}")))?
             }
         };
-        // Brand calls must name the WeChat Pay public key (default: the first
-        // one); partner calls send it only when asked to.
-        let serial_id = match (&self.wechatpay_serial, &identity) {
-            (Some(id), _) => {
-                if !self.public_keys.iter().any(|(known, _)| known == id) {
-                    return Err(Error::Config(format!(
-                        "the Wechatpay-Serial {id:?} is not one of the WeChat Pay public key ids given to .wechatpay_public_key(…); add that key or send one of {:?}",
-                        self.public_keys
-                            .iter()
-                            .map(|(k, _)| k.as_str())
-                            .collect::<Vec<_>>()
-                    )));
-                }
-                Some(id.as_str())
+        // An explicit Wechatpay-Serial must name a configured key, unless
+        // certificates are downloaded (it may name one of those).
+        if let Some(id) = &self.wechatpay_serial {
+            if http::HeaderValue::from_str(id).is_err() {
+                return Err(Error::Config(format!(
+                    "the WeChat Pay key id {id:?} cannot be sent as the Wechatpay-Serial header; copy the id (PUB_KEY_ID_…) exactly from the merchant platform"
+                )));
             }
-            (None, Identity::Brand(_)) => Some(self.public_keys[0].0.as_str()),
-            (None, Identity::Merchant(_)) => None,
+            if self.apiv3_key.is_none() && !configured.contains(id) {
+                return Err(Error::Config(format!(
+                    "the Wechatpay-Serial {id:?} is not one of the WeChat Pay public key ids given to .wechatpay_public_key(…) or certificates given to .wechatpay_certificate(…); add that key or send one of {:?}",
+                    configured.ids().collect::<Vec<_>>()
+                )));
+            }
+        }
+        let side = match identity {
+            Identity::Brand(_) => Side::Brand,
+            Identity::Merchant(_) => Side::Merchant,
         };
-        let wechatpay_serial = serial_id
-            .map(|id| {
-                HeaderValue::from_str(id).map_err(|_| {
-                    Error::Config(format!(
-                        "the WeChat Pay public key id {id:?} cannot be sent as the Wechatpay-Serial header; copy the id (PUB_KEY_ID_…) exactly from the merchant platform"
-                    ))
-                })
-            })
-            .transpose()?;
         let signer = match identity {
             Identity::Brand(brand_id) => Signer::brand(brand_id, serial_no, key),
             Identity::Merchant(mchid) => Signer::merchant(mchid, serial_no, key),
         };
+        let download = self.apiv3_key.map(|apiv3_key| {
+            (
+                apiv3_key,
+                transport.clone(),
+                signer.clone(),
+                self.certificate_refresh.unwrap_or_default(),
+            )
+        });
+        let keys = KeyManager::new(KeyConfig {
+            verifier,
+            clock: clock.clone(),
+            configured,
+            first_public_key_id: self.public_keys.first().map(|(id, _)| id.clone()),
+            explicit_serial: self.wechatpay_serial,
+            side,
+            download,
+        });
         Ok(Core {
             transport,
             signer,
-            verifier,
+            keys: Arc::new(keys),
             clock,
-            wechatpay_serial,
         })
     }
 }
@@ -122,11 +145,14 @@ macro_rules! common_builder_methods {
             self
         }
 
-        /// A WeChat Pay public key (id `PUB_KEY_ID_…`) or platform certificate
-        /// (id = its serial) to verify responses with. Call several times during key
-        /// rotation or migration; unless [`wechatpay_serial`](Self::wechatpay_serial)
-        /// says otherwise, the first one's id is sent as `Wechatpay-Serial` on brand
-        /// calls.
+        /// A WeChat Pay public key (id `PUB_KEY_ID_…`) to verify responses
+        /// with. Call several times to hold the old and the new key during a
+        /// rotation (both verify, without downtime); unless
+        /// [`wechatpay_serial`](Self::wechatpay_serial) says otherwise, the
+        /// first one's id is sent as `Wechatpay-Serial` on brand calls. (A
+        /// platform certificate's key under its serial is accepted too, but
+        /// [`wechatpay_certificate`](Self::wechatpay_certificate) also
+        /// enforces its validity.)
         pub fn wechatpay_public_key(
             mut self,
             id: impl Into<String>,
@@ -136,11 +162,30 @@ macro_rules! common_builder_methods {
             self
         }
 
+        /// A WeChat Pay platform certificate to verify responses with (by its
+        /// serial, within its validity), e.g. one saved by `wxpay-coupon
+        /// certificates download`. Call several times for several. Partner
+        /// clients given [`apiv3_key`](crate::PartnerClientBuilder::apiv3_key)
+        /// download the current ones themselves.
+        pub fn wechatpay_certificate(
+            mut self,
+            certificate: wxpay_sign::PlatformCertificate,
+        ) -> Self {
+            self.common.certificates.push(certificate);
+            self
+        }
+
         /// Which WeChat Pay public key id to send as the `Wechatpay-Serial`
         /// request header; it must be one of the ids given to
-        /// [`wechatpay_public_key`](Self::wechatpay_public_key). Default: brand
-        /// clients send the first key's id (brand calls require the header);
-        /// partner clients send none (needed only with encrypted fields).
+        /// [`wechatpay_public_key`](Self::wechatpay_public_key) or
+        /// [`wechatpay_certificate`](Self::wechatpay_certificate) (or, on a
+        /// partner client with an APIv3 key, a certificate serial it will
+        /// download). Default: brand clients send the first public key's id
+        /// (brand calls require the header); partner clients send none when
+        /// they have a public key, and otherwise the serial of their newest
+        /// valid platform certificate (WeChat Pay answers with the key the
+        /// request names). Requests with encrypted fields name their key
+        /// through [`SensitiveFields`](crate::SensitiveFields).
         pub fn wechatpay_serial(mut self, public_key_id: impl Into<String>) -> Self {
             self.common.wechatpay_serial = Some(public_key_id.into());
             self

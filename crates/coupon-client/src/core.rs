@@ -8,12 +8,13 @@ use bytes::Bytes;
 use coupon_http::{Attempt, AttemptHook, BoxError, RequestTemplate, Transport};
 use coupon_model::operation::Operation;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use wxpay_sign::{Clock, SignableRequest, Signer, Verifier};
+use wxpay_sign::{Clock, SignableRequest, Signer};
 
 use crate::error::{ApiError, Error};
+use crate::keys::KeyManager;
 use crate::request::{self, BrandScope};
 
-/// The `Wechatpay-Serial` request header (the WeChat Pay public key id).
+/// The `Wechatpay-Serial` request header (the WeChat Pay key id).
 pub(crate) const WECHATPAY_SERIAL: HeaderName = HeaderName::from_static("wechatpay-serial");
 
 /// The shared machinery of a client.
@@ -21,19 +22,18 @@ pub(crate) const WECHATPAY_SERIAL: HeaderName = HeaderName::from_static("wechatp
 pub(crate) struct Core {
     pub(crate) transport: Transport,
     pub(crate) signer: Signer,
-    pub(crate) verifier: Verifier,
+    /// The live key set, its refresh, and the `Wechatpay-Serial` of requests.
+    pub(crate) keys: Arc<KeyManager>,
     pub(crate) clock: Arc<dyn Clock>,
-    /// Sent as `Wechatpay-Serial` on every request (brand calls require it).
-    pub(crate) wechatpay_serial: Option<HeaderValue>,
 }
 
 /// Signs each attempt afresh: new timestamp, new nonce. The signature covers
 /// the body sent, or `signed_body` when the protocol signs something else
 /// (the `meta` JSON of a multipart upload).
-struct SignEachAttempt<'a> {
-    signer: &'a Signer,
-    clock: &'a dyn Clock,
-    signed_body: Option<&'a [u8]>,
+pub(crate) struct SignEachAttempt<'a> {
+    pub(crate) signer: &'a Signer,
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) signed_body: Option<&'a [u8]>,
 }
 
 impl AttemptHook for SignEachAttempt<'_> {
@@ -55,14 +55,19 @@ impl AttemptHook for SignEachAttempt<'_> {
 
 impl Core {
     /// Executes `operation` for `scope` and returns the verified, parsed
-    /// answer; `validate` runs the documented rules first.
+    /// answer; `validate` runs the documented rules first. `serial` replaces
+    /// the client's `Wechatpay-Serial` (the key of sensitive fields).
     pub(crate) async fn call<O: Operation>(
         &self,
         operation: &O,
         scope: BrandScope<'_>,
         validate: bool,
+        serial: Option<&str>,
     ) -> Result<O::Response, Error> {
         let wire = request::build(operation, scope, validate)?;
+        // Keys first: a client configured with the APIv3 key only downloads
+        // the platform certificates before its first call.
+        self.keys.prepare().await?;
         let mut template =
             RequestTemplate::new(wire.method, wire.path_and_query, wire.path_template)
                 .with_header(ACCEPT, HeaderValue::from_static("application/json"))
@@ -74,8 +79,17 @@ impl Core {
                 .with_header(CONTENT_TYPE, value)
                 .with_body(wire.body);
         }
-        if let Some(serial) = &self.wechatpay_serial {
-            template = template.with_header(WECHATPAY_SERIAL, serial.clone());
+        let serial = match serial {
+            Some(serial) => Some(serial.to_owned()),
+            None => self.keys.request_serial(),
+        };
+        if let Some(serial) = serial {
+            let value = HeaderValue::from_str(&serial).map_err(|_| {
+                Error::Config(format!(
+                    "the WeChat Pay key id {serial:?} cannot be sent as the Wechatpay-Serial header; copy the id (PUB_KEY_ID_…) exactly from the merchant platform"
+                ))
+            })?;
+            template = template.with_header(WECHATPAY_SERIAL, value);
         }
         let signed_body: Option<Bytes> = wire.signed_body;
         let hook = SignEachAttempt {
@@ -92,7 +106,8 @@ impl Core {
         if !response.is_success() {
             // Error answers are often unsigned; a signed one is marked verified.
             let verified = self
-                .verifier
+                .keys
+                .verifier()
                 .verify_headers(response.headers(), response.body())
                 .is_ok();
             return Err(Error::Api(Box::new(ApiError::from_response(
@@ -102,10 +117,13 @@ impl Core {
                 verified,
             ))));
         }
-        // Fail closed: nothing of an unverified body reaches the caller.
+        // Fail closed: nothing of an unverified body reaches the caller. An
+        // unknown serial refreshes the certificates once and verifies this
+        // same answer again; the request is never resent.
         if let Err(source) = self
-            .verifier
-            .verify_headers(response.headers(), response.body())
+            .keys
+            .verify_refreshing(response.headers(), response.body())
+            .await
         {
             tracing::warn!(
                 request_id = request_id.as_deref().unwrap_or(""),
@@ -127,7 +145,7 @@ impl Core {
 }
 
 /// A signing failure inside the hook surfaces as a signing error, not a transport one.
-fn map_transport(error: coupon_http::Error) -> Error {
+pub(crate) fn map_transport(error: coupon_http::Error) -> Error {
     if error.is_hook() {
         let sign_error = std::error::Error::source(&error)
             .and_then(|s| s.downcast_ref::<wxpay_sign::Error>())

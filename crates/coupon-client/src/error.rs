@@ -17,6 +17,13 @@ pub enum ErrorKind {
     Api,
     /// The response (or webhook) failed signature verification.
     Verification,
+    /// The response (or webhook) named a platform certificate whose
+    /// `notAfter` has passed; refused, as a verification failure (see
+    /// [`ErrorKind::is_verification`]).
+    CertificateExpired,
+    /// The response (or webhook) named a platform certificate whose
+    /// `notBefore` is still ahead; refused, as a verification failure.
+    CertificateNotYetValid,
     /// The response or webhook carried a deliberate `WECHATPAY/SIGNTEST/` signature
     /// probe. It failed verification, as it must; nothing is wrong on your side.
     SignatureProbe,
@@ -33,6 +40,23 @@ pub enum ErrorKind {
     Replayed,
     /// The client is misconfigured (bad key, bad base URL, missing setting).
     Config,
+}
+
+impl ErrorKind {
+    /// `true` for every kind that means "the answer or notification was
+    /// refused as unauthenticated": [`Verification`](Self::Verification),
+    /// [`SignatureProbe`](Self::SignatureProbe),
+    /// [`CertificateExpired`](Self::CertificateExpired) and
+    /// [`CertificateNotYetValid`](Self::CertificateNotYetValid).
+    pub fn is_verification(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Verification
+                | ErrorKind::SignatureProbe
+                | ErrorKind::CertificateExpired
+                | ErrorKind::CertificateNotYetValid
+        )
+    }
 }
 
 /// A non-2xx answer from WeChat Pay.
@@ -196,6 +220,21 @@ pub enum Error {
     Pagination(String),
     /// A verified webhook resource could not be decrypted.
     Decryption(wxpay_sign::Error),
+    /// A sensitive field could not be encrypted (too long for RSA-OAEP);
+    /// nothing was sent.
+    Encryption(wxpay_sign::Error),
+    /// A platform certificate delivered by `/v3/certificates` is unusable:
+    /// it does not decrypt with the APIv3 key, does not parse, or is not the
+    /// serial announced. The download is refused whole and the keys held are
+    /// kept.
+    Certificate {
+        /// The `serial_no` the answer announced (an excerpt).
+        serial: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The underlying error, if any.
+        source: Option<wxpay_sign::Error>,
+    },
     /// A webhook delivery whose signed timestamp and nonce were seen before.
     Replayed {
         /// The notification's id (an excerpt).
@@ -214,7 +253,17 @@ impl Error {
             | Error::Unsendable { .. } => ErrorKind::InvalidRequest,
             Error::Api(_) => ErrorKind::Api,
             Error::Verification { source, .. } if is_probe(source) => ErrorKind::SignatureProbe,
-            Error::Verification { .. } => ErrorKind::Verification,
+            Error::Verification { source, .. } => match source.kind() {
+                wxpay_sign::ErrorKind::CertificateExpired => ErrorKind::CertificateExpired,
+                wxpay_sign::ErrorKind::CertificateNotYetValid => ErrorKind::CertificateNotYetValid,
+                _ => ErrorKind::Verification,
+            },
+            Error::Encryption(_) => ErrorKind::InvalidRequest,
+            Error::Certificate {
+                source: Some(source),
+                ..
+            } if source.kind() == wxpay_sign::ErrorKind::Decryption => ErrorKind::Decryption,
+            Error::Certificate { .. } => ErrorKind::Decode,
             Error::Transport(_) => ErrorKind::Transport,
             Error::Decode { .. } | Error::Pagination(_) => ErrorKind::Decode,
             Error::Decryption(_) => ErrorKind::Decryption,
@@ -348,6 +397,21 @@ impl fmt::Display for Error {
                 f,
                 "stopped following next_page_token: {msg}; the items before this error are complete as returned, the rest were not fetched — retry later or quote the Request-IDs in your logs to WeChat Pay support"
             ),
+            Error::Decryption(e)
+                if matches!(
+                    e,
+                    wxpay_sign::Error::SensitiveDecryptionFailed
+                        | wxpay_sign::Error::Base64 {
+                            field: "sensitive-field ciphertext",
+                            ..
+                        }
+                ) =>
+            {
+                write!(
+                    f,
+                    "the sensitive field did not decrypt with the merchant's API private key: {e}"
+                )
+            }
             Error::Decryption(e) => write!(
                 f,
                 "the webhook verified but its resource did not decrypt: {e}; check the APIv3 key (brands: the brand API key)"
@@ -355,6 +419,11 @@ impl fmt::Display for Error {
             Error::Replayed { notification_id } => write!(
                 f,
                 "notification {notification_id} rejected: this exact delivery (signed timestamp and nonce) was received before, so it is a replay; WeChat Pay's own redeliveries carry a new nonce and pass"
+            ),
+            Error::Encryption(e) => write!(f, "request not sent: {e}"),
+            Error::Certificate { serial, reason, .. } => write!(
+                f,
+                "the platform certificate {serial} from /v3/certificates is unusable: {reason}; the download was refused and the keys held are kept (a certificate that does not decrypt means the APIv3 key is wrong)"
             ),
             Error::Config(msg) => write!(f, "client configuration: {msg}"),
         }
@@ -365,7 +434,12 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::InvalidRequest(v) => Some(v),
-            Error::Verification { source, .. } | Error::Decryption(source) => Some(source),
+            Error::Verification { source, .. }
+            | Error::Decryption(source)
+            | Error::Encryption(source) => Some(source),
+            Error::Certificate { source, .. } => source
+                .as_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
             Error::Transport(e) => Some(e),
             Error::Decode { source, .. } => Some(source),
             Error::Api(_)

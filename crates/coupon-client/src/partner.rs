@@ -11,6 +11,7 @@ use coupon_model::product_coupon::ProductCoupon;
 use crate::config::{CommonConfig, Identity, common_builder_methods};
 use crate::core::Core;
 use crate::error::Error;
+use crate::keys::{CertificateRefresh, CertificateStatus};
 use crate::paginate::{ItemStream, PageStream, follow_pages, items};
 use crate::request::BrandScope;
 
@@ -51,6 +52,29 @@ impl PartnerClientBuilder {
     }
 
     common_builder_methods!();
+
+    /// The APIv3 key: with it the client downloads the merchant's WeChat Pay
+    /// platform certificates (`GET /v3/certificates`, each decrypted with
+    /// this key) and keeps them current — before the first call when it
+    /// holds no usable key (so a client may be built with no public key at
+    /// all), on a schedule, and once when an answer names a serial it does
+    /// not hold. A public-key-only account (404, no certificates) stays on
+    /// its public keys; one whose answers are signed with a configured public
+    /// key never downloads anything. See [`CertificateRefresh`] for the
+    /// schedule, and the crate docs for the trust decision.
+    pub fn apiv3_key(mut self, apiv3_key: wxpay_sign::ApiV3Key) -> Self {
+        self.common.apiv3_key = Some(apiv3_key);
+        self
+    }
+
+    /// When certificates are downloaded again (default
+    /// [`CertificateRefresh::default`]: every 12 h, at most one on-demand
+    /// download a minute, retries from 1 minute doubling to 1 hour). Used
+    /// with [`apiv3_key`](Self::apiv3_key).
+    pub fn certificate_refresh(mut self, refresh: CertificateRefresh) -> Self {
+        self.common.certificate_refresh = Some(refresh);
+        self
+    }
 
     /// Builds the client; names the first missing setting.
     pub fn build(self) -> Result<PartnerClient, Error> {
@@ -112,8 +136,90 @@ impl PartnerClient {
                 request,
                 BrandScope::Partner(self.brand_id.as_ref()),
                 self.validate,
+                None,
             )
             .await
+    }
+
+    /// The verifier of this client: its key set is live (shared with this
+    /// client, its clones and webhook handlers made from it), so a
+    /// certificate refresh is seen everywhere at once.
+    pub fn verifier(&self) -> &wxpay_sign::Verifier {
+        self.core.keys.verifier()
+    }
+
+    /// A webhook handler verifying with this client's live key set and
+    /// decrypting with `apiv3_key`. When this client downloads platform certificates, the handler's [`handle_async`](crate::WebhookHandler::handle_async) refreshes them once on a notification naming an unknown serial.
+    pub fn webhook_handler(&self, apiv3_key: wxpay_sign::ApiV3Key) -> crate::WebhookHandler {
+        crate::WebhookHandler::with_keys(self.core.keys.clone(), apiv3_key)
+    }
+
+    /// The key for the sensitive fields of one request, chosen once: the key
+    /// named by [`wechatpay_serial`](PartnerClientBuilder::wechatpay_serial) if set,
+    /// else the first configured WeChat Pay public key, else the newest platform certificate valid now (downloaded first when none is held). Encrypt the fields with it and send the request
+    /// with [`call_with`](Self::call_with), which names the same key in
+    /// `Wechatpay-Serial`.
+    ///
+    /// ```no_run
+    /// # async fn f(client: coupon_client::PartnerClient, request: coupon_client::coupon_model::operations::GetStockRequest) -> Result<(), coupon_client::Error> {
+    /// let fields = client.sensitive_fields().await?;
+    /// let encrypted_name = fields.encrypt("张三")?; // goes into the request body
+    /// # let _ = encrypted_name;
+    /// let answer = client.call_with(&fields, &request).await?; // Wechatpay-Serial: fields.key_id()
+    /// # let _ = answer; Ok(()) }
+    /// ```
+    pub async fn sensitive_fields(&self) -> Result<crate::SensitiveFields, Error> {
+        self.core.keys.prepare().await?;
+        self.core.keys.sensitive_fields()
+    }
+
+    /// The key `id` of the live key set (a public key id, or the serial of a
+    /// certificate valid now) for sensitive fields — to pin one key during a
+    /// rotation.
+    pub fn sensitive_fields_for(&self, id: &str) -> Result<crate::SensitiveFields, Error> {
+        self.core.keys.sensitive_fields_for(id)
+    }
+
+    /// [`call`](Self::call) for a request carrying fields encrypted with
+    /// `fields`: `Wechatpay-Serial` is `fields.key_id()`, whatever the
+    /// client's default.
+    pub async fn call_with<O: PartnerOperation>(
+        &self,
+        fields: &crate::SensitiveFields,
+        request: &O,
+    ) -> Result<O::Response, Error> {
+        self.core
+            .call(
+                request,
+                BrandScope::Partner(self.brand_id.as_ref()),
+                self.validate,
+                Some(fields.key_id()),
+            )
+            .await
+    }
+
+    /// Decrypts a sensitive field of a verified answer (RSA-OAEP, encrypted
+    /// by WeChat Pay to this client's API-certificate key) with the private
+    /// key. Only for fields of answers this client verified: see
+    /// [`PrivateKey::decrypt_sensitive`](wxpay_sign::PrivateKey::decrypt_sensitive).
+    pub fn decrypt_field(&self, ciphertext_b64: &str) -> Result<String, Error> {
+        let plaintext = self
+            .core
+            .signer
+            .private_key()
+            .decrypt_sensitive(ciphertext_b64)
+            .map_err(Error::Decryption)?;
+        String::from_utf8(plaintext.to_vec())
+            .map_err(|_| Error::Decryption(wxpay_sign::Error::SensitiveDecryptionFailed))
+    }
+
+    /// Downloads the platform certificates now (needs
+    /// [`apiv3_key`](PartnerClientBuilder::apiv3_key)): the current ones
+    /// replace the certificates of the key set, the configured public keys
+    /// stay. [`CertificateStatus::PublicKeyOnly`] for an account without
+    /// certificates. A failure keeps the key set as it was.
+    pub async fn refresh_certificates(&self) -> Result<CertificateStatus, Error> {
+        self.core.keys.refresh_now().await
     }
 
     /// Every item of a paged operation, following `next_page_token` one page

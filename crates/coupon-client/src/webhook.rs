@@ -11,6 +11,7 @@ use http::{HeaderMap, StatusCode};
 use wxpay_sign::{ApiV3Key, SignatureHeaders, Verifier, decrypt_resource};
 
 use crate::error::Error;
+use crate::keys::KeyManager;
 
 /// A verified, decrypted notification.
 #[derive(Debug, Clone)]
@@ -40,11 +41,20 @@ pub struct ReceivedWebhook {
 /// store) when several instances receive notifications. The notification
 /// `id` is deliberately not the key: WeChat Pay's genuine redeliveries reuse
 /// it with a new nonce, and must get through.
+///
+/// Keys: a handler made with [`WebhookHandler::new`] verifies with the given
+/// verifier's key set (live: replacing it through any clone of the verifier
+/// is seen at once). One made from a client
+/// ([`PartnerClient::webhook_handler`](crate::PartnerClient::webhook_handler))
+/// shares that client's live key set, and its
+/// [`handle_async`](Self::handle_async) downloads the platform certificates
+/// once (rate-limited) when a notification names a serial it does not hold.
 #[derive(Clone)]
 pub struct WebhookHandler {
     verifier: Verifier,
     key: ApiV3Key,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
+    keys: Option<Arc<KeyManager>>,
 }
 
 impl std::fmt::Debug for WebhookHandler {
@@ -174,7 +184,23 @@ impl WebhookHandler {
             verifier,
             key: apiv3_key,
             replay_guard: Some(Arc::new(MemoryReplayGuard::default())),
+            keys: None,
         }
+    }
+
+    /// A handler sharing a client's keys (and their refresh).
+    pub(crate) fn with_keys(keys: Arc<KeyManager>, apiv3_key: ApiV3Key) -> Self {
+        Self {
+            verifier: keys.verifier().clone(),
+            key: apiv3_key,
+            replay_guard: Some(Arc::new(MemoryReplayGuard::default())),
+            keys: Some(keys),
+        }
+    }
+
+    /// The verifier (its key set is live).
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
     }
 
     /// This handler with `guard` deciding which deliveries are replays
@@ -200,6 +226,10 @@ impl WebhookHandler {
     /// failure, `Replayed` for a delivery seen before, `Decryption` when the
     /// verified resource does not decrypt (wrong APIv3 key), `Decode` when the
     /// verified JSON is not a notification.
+    ///
+    /// Synchronous: it verifies with the key set held now and never
+    /// downloads. Use [`handle_async`](Self::handle_async) to have an
+    /// unknown serial refresh the platform certificates first.
     pub fn handle(&self, headers: &HeaderMap, body: &[u8]) -> Result<ReceivedWebhook, Error> {
         self.verifier
             .verify_headers(headers, body)
@@ -208,6 +238,39 @@ impl WebhookHandler {
                 status: None,
                 request_id: None,
             })?;
+        self.handle_verified(headers, body)
+    }
+
+    /// [`handle`](Self::handle), except that a notification naming a
+    /// `Wechatpay-Serial` the key set lacks makes a handler made from a
+    /// client with an APIv3 key download the platform certificates once
+    /// (single flight, at most one such download per minimum interval) and
+    /// verify the same notification again; still unknown, it is refused
+    /// (fail closed). Other handlers behave as `handle`.
+    pub async fn handle_async(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<ReceivedWebhook, Error> {
+        let verified = match &self.keys {
+            Some(keys) => {
+                // A handler of a client holding no usable key yet downloads
+                // the certificates first, as a call would.
+                keys.prepare().await?;
+                keys.verify_refreshing(headers, body).await
+            }
+            None => self.verifier.verify_headers(headers, body),
+        };
+        verified.map_err(|source| Error::Verification {
+            source,
+            status: None,
+            request_id: None,
+        })?;
+        self.handle_verified(headers, body)
+    }
+
+    /// Replay check, decryption and typing of a verified notification.
+    fn handle_verified(&self, headers: &HeaderMap, body: &[u8]) -> Result<ReceivedWebhook, Error> {
         let notification: Notification =
             serde_json::from_slice(body).map_err(|source| Error::Decode {
                 source,
@@ -278,7 +341,8 @@ impl WebhookHandler {
         match result {
             Ok(_) => StatusCode::NO_CONTENT,
             Err(e) => match e.kind() {
-                K::SignatureProbe | K::Verification | K::Replayed => StatusCode::UNAUTHORIZED,
+                k if k.is_verification() => StatusCode::UNAUTHORIZED,
+                K::Replayed => StatusCode::UNAUTHORIZED,
                 K::Decode => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -292,7 +356,8 @@ impl WebhookHandler {
     pub fn failure_body(error: &Error) -> String {
         use crate::ErrorKind as K;
         let message = match error.kind() {
-            K::SignatureProbe | K::Verification | K::Replayed => "signature verification failed",
+            k if k.is_verification() => "signature verification failed",
+            K::Replayed => "signature verification failed",
             K::Decode => "malformed notification",
             _ => "notification not processed",
         };

@@ -118,13 +118,39 @@ pub enum Error {
 
     /// `Wechatpay-Serial` names a key the verifier does not hold.
     #[error(
-        "the response's Wechatpay-Serial {got} is not among the configured WeChat Pay public keys {known:?}: add the key with Verifier::builder().public_key(\"{got}\", key) (download it from the merchant platform, or fetch the platform certificate)"
+        "the message's Wechatpay-Serial {got} is not among the WeChat Pay public keys and platform certificates held {known:?}: a PUB_KEY_ID_… is a WeChat Pay public key to download from the merchant platform and add (Verifier::builder().public_key(…)); a hex serial is a platform certificate, which GET /v3/certificates delivers (coupon-client downloads it when given the APIv3 key)"
     )]
     UnknownSerial {
         /// The serial/key id the message named (at most 64 characters of it).
         got: String,
         /// The key ids the verifier holds.
         known: Vec<String>,
+    },
+
+    /// `Wechatpay-Serial` names a platform certificate whose validity ended.
+    #[error(
+        "the platform certificate {serial} expired at {not_after} (Unix time; now {now}): WeChat Pay no longer signs with it — reject the message; a certificate download brings the current ones (or move to the WeChat Pay public key)"
+    )]
+    CertificateExpired {
+        /// The certificate's serial.
+        serial: String,
+        /// Its `notAfter`, Unix seconds.
+        not_after: i64,
+        /// The verifier's clock reading.
+        now: i64,
+    },
+
+    /// `Wechatpay-Serial` names a platform certificate not valid yet.
+    #[error(
+        "the platform certificate {serial} is valid only from {not_before} (Unix time; now {now}): reject the message, and check the local clock (NTP) if this repeats"
+    )]
+    CertificateNotYetValid {
+        /// The certificate's serial.
+        serial: String,
+        /// Its `notBefore`, Unix seconds.
+        not_before: i64,
+        /// The verifier's clock reading.
+        now: i64,
     },
 
     /// The signed timestamp is too far from the local clock.
@@ -241,12 +267,35 @@ pub enum ErrorKind {
     /// Producing a signature failed (bad input or backend failure).
     Signing,
     /// A message failed verification: missing/invalid headers, unknown serial,
-    /// timestamp skew, probe, bad signature, malformed `Authorization`.
+    /// timestamp skew, probe, bad signature, malformed `Authorization`. (A
+    /// certificate outside its validity has its own kinds, below; use
+    /// [`ErrorKind::is_verification`] to match all of them.)
     Verification,
+    /// A message named a platform certificate whose `notAfter` has passed
+    /// ([`Error::CertificateExpired`]); a verification failure.
+    CertificateExpired,
+    /// A message named a platform certificate whose `notBefore` is still
+    /// ahead ([`Error::CertificateNotYetValid`]); a verification failure.
+    CertificateNotYetValid,
     /// Decrypting a webhook resource or sensitive field failed.
     Decryption,
     /// Encrypting a sensitive field failed.
     Encryption,
+}
+
+impl ErrorKind {
+    /// `true` for the kinds that mean "reject the message as
+    /// unauthenticated": [`Verification`](Self::Verification),
+    /// [`CertificateExpired`](Self::CertificateExpired) and
+    /// [`CertificateNotYetValid`](Self::CertificateNotYetValid).
+    pub fn is_verification(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Verification
+                | ErrorKind::CertificateExpired
+                | ErrorKind::CertificateNotYetValid
+        )
+    }
 }
 
 impl Error {
@@ -271,6 +320,8 @@ impl Error {
             | Error::SignatureProbe { .. }
             | Error::BadSignature { .. }
             | Error::MalformedAuthorization { .. } => ErrorKind::Verification,
+            Error::CertificateExpired { .. } => ErrorKind::CertificateExpired,
+            Error::CertificateNotYetValid { .. } => ErrorKind::CertificateNotYetValid,
             Error::UnsupportedAlgorithm { .. }
             | Error::Base64 { .. }
             | Error::InvalidResource { .. }
@@ -281,9 +332,10 @@ impl Error {
     }
 
     /// `true` for every reason a response, webhook or request must be rejected
-    /// as unauthenticated (including signature probes).
+    /// as unauthenticated (including signature probes and certificates outside
+    /// their validity).
     pub fn is_verification_failure(&self) -> bool {
-        self.kind() == ErrorKind::Verification
+        self.kind().is_verification()
     }
 
     /// `true` for WeChat Pay's deliberate `WECHATPAY/SIGNTEST/` probes, which

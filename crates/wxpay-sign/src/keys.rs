@@ -264,6 +264,17 @@ impl PrivateKey {
         Ok(())
     }
 
+    /// The raw RSASSA-PKCS1-v1_5 SHA-256 signature of the concatenation of
+    /// `parts` (certificates made for sandboxes and tests).
+    pub(crate) fn sign_pkcs1_sha256_raw(&self, parts: &[&[u8]]) -> Result<Vec<u8>> {
+        let mut sig = vec![0u8; self.inner.signing.signature_len()];
+        self.inner
+            .signing
+            .sign_pkcs1_sha256(parts, &mut sig)
+            .map_err(|_| Error::SigningFailed)?;
+        Ok(sig)
+    }
+
     /// Decrypts a base64 sensitive field encrypted to this key's public key with
     /// RSA-OAEP (SHA-1, MGF1-SHA-1), as WeChat Pay encrypts fields for merchants.
     ///
@@ -379,26 +390,21 @@ impl PublicKey {
     }
 
     /// Parses a DER X.509 certificate; see [`PublicKey::from_certificate_pem`].
+    /// [`PlatformCertificate::from_der`](crate::PlatformCertificate::from_der)
+    /// also keeps the validity.
     pub fn from_certificate_der(der: &[u8]) -> Result<(PublicKey, String)> {
-        const WHAT: &str = "X.509 certificate";
-        let cert = x509_cert::Certificate::from_der(der).map_err(|e| malformed(WHAT, e))?;
-        let tbs = &cert.tbs_certificate;
-        let spki = &tbs.subject_public_key_info;
-        if spki.algorithm.oid != RSA_ENCRYPTION {
+        let cert = crate::PlatformCertificate::from_der(der)?;
+        Ok((cert.public_key().clone(), cert.serial().to_owned()))
+    }
+
+    /// The key of a `SubjectPublicKeyInfo` given as its algorithm and key bits.
+    pub(crate) fn from_rsa_spki_parts(algorithm: &ObjectIdentifier, key: &[u8]) -> Result<Self> {
+        if *algorithm != RSA_ENCRYPTION {
             return Err(Error::NotRsaKey {
-                algorithm: algorithm_name(&spki.algorithm.oid),
+                algorithm: algorithm_name(algorithm),
             });
         }
-        let key = Self::from_pkcs1_der(spki.subject_public_key.raw_bytes())?;
-        let mut serial = tbs.serial_number.as_bytes();
-        while let [0, rest @ ..] = serial {
-            if rest.is_empty() {
-                break;
-            }
-            serial = rest;
-        }
-        let hex = serial.iter().map(|b| format!("{b:02X}")).collect();
-        Ok((key, hex))
+        Self::from_pkcs1_der(key)
     }
 
     /// Parses a DER `SubjectPublicKeyInfo`.

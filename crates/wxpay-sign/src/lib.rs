@@ -9,9 +9,13 @@
 //! * **Signing** — [`Signer`] turns a [`SignableRequest`] plus an explicit
 //!   timestamp and nonce into an [`Authorization`] (a pure function, like
 //!   `aws-sigv4`); [`Signer::sign_now`] uses the clock and a fresh nonce.
+//! * **Platform certificates** — [`PlatformCertificate`]: the X.509
+//!   certificates `/v3/certificates` delivers, with their serial and validity.
 //! * **Verification** — [`Verifier`] checks `Wechatpay-*` headers of responses
-//!   and webhooks against several keys, with an injectable [`Clock`];
-//!   [`ParsedAuthorization`] and [`verify_request`] are the server side.
+//!   and webhooks against a [`KeySet`] of WeChat Pay public keys and platform
+//!   certificates together, replaceable while in use, with an injectable
+//!   [`Clock`]; [`ParsedAuthorization`] and [`verify_request`] are the server
+//!   side.
 //! * **Webhooks** — [`decrypt_resource`] with an [`ApiV3Key`].
 //! * **Sensitive fields** — [`PublicKey::encrypt_sensitive`] /
 //!   [`PrivateKey::decrypt_sensitive`] (RSA-OAEP, SHA-1).
@@ -50,6 +54,57 @@
 //!     .build()?;
 //! verifier.verify_headers(&headers, body)?;
 //! assert!(verifier.verify_headers(&headers, b"{}").unwrap_err().is_verification_failure());
+//! # Ok(()) }
+//! ```
+//!
+//! # Keys that change: public keys and platform certificates
+//!
+//! WeChat Pay signs with a **WeChat Pay public key** (`Wechatpay-Serial:
+//! PUB_KEY_ID_…`, downloaded once from the merchant platform, no expiry) or
+//! with a **platform certificate** (`Wechatpay-Serial` = its serial in hex,
+//! valid from `notBefore` to `notAfter`, delivered by `GET /v3/certificates`
+//! encrypted with the APIv3 key). New merchants have only public keys; older
+//! ones only certificates; accounts migrating between the two receive
+//! messages signed either way. So a [`Verifier`] holds one [`KeySet`] with
+//! both kinds: it picks the key `Wechatpay-Serial` names (certificate serials
+//! case-insensitively), and refuses a certificate outside its validity by its
+//! [`Clock`] with [`ErrorKind::CertificateExpired`] or
+//! [`ErrorKind::CertificateNotYetValid`] (both
+//! [verification failures](ErrorKind::is_verification)).
+//!
+//! The set is immutable and swapped atomically
+//! ([`Verifier::replace_keys`], lock-free reads through `arc-swap`), and
+//! clones of a verifier share it: a rotation or a certificate download
+//! replaces it while messages are being verified, and no verification blocks
+//! or fails because of it. This crate stays pure: it parses certificates
+//! ([`PlatformCertificate::from_pem`]), decrypts them ([`decrypt_resource`]
+//! with the `encrypt_certificate`'s nonce and associated data) and holds
+//! keys; it never downloads anything. `coupon-client` downloads and refreshes
+//! certificates through its transport.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use wxpay_sign::{KeySet, ManualClock, PlatformCertificate, PrivateKey, ResponseSigner, Verifier};
+//!
+//! # fn main() -> Result<(), wxpay_sign::Error> {
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+//! let old = PrivateKey::from_pem_file(format!("{dir}/wechatpay_key.pem"))?;
+//! let new = PrivateKey::from_pem_file(format!("{dir}/merchant_key.pem"))?;
+//! let clock = Arc::new(ManualClock::new(1_700_000_000));
+//! let verifier = Verifier::builder()
+//!     .public_key("PUB_KEY_ID_0114232134912410000000000000", old.public_key())
+//!     .clock(clock.clone())
+//!     .build()?;
+//! // A certificate arrives (valid for a day): every clone sees it at once.
+//! let cert = PlatformCertificate::self_signed(&new, "3775B6A45ACD588826D15E583A95F5DD", 1_699_990_000, 1_700_076_400)?;
+//! let shared = verifier.clone();
+//! verifier.replace_keys(verifier.keys().with_certificates_replaced([cert]));
+//! let body = b"{}";
+//! let headers = ResponseSigner::new("3775b6a45acd588826d15e583a95f5dd", new).sign(body, 1_700_000_000, "n0nce")?;
+//! shared.verify(&headers, body)?;
+//! clock.set(1_700_100_000); // a day later the certificate has expired
+//! let err = shared.verify(&headers, body).unwrap_err();
+//! assert_eq!(err.kind(), wxpay_sign::ErrorKind::CertificateExpired);
 //! # Ok(()) }
 //! ```
 //!
@@ -119,20 +174,24 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod cert;
 mod clock;
 mod digest;
 mod error;
 mod keys;
+mod keyset;
 mod nonce;
 mod pem;
 mod sign;
 mod verify;
 mod webhook;
 
+pub use cert::PlatformCertificate;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use digest::sha256_hex;
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{MIN_RSA_BITS, PrivateKey, PublicKey};
+pub use keyset::{KeySet, WechatPayKey};
 pub use nonce::{NONCE_LEN, generate_nonce, try_generate_nonce, try_generate_nonce_of_len};
 pub use sign::{Authorization, Identity, Scheme, SignableRequest, Signer};
 pub use verify::{

@@ -5,14 +5,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::backend::MAX_SIGNATURE_LEN;
+use crate::cert::PlatformCertificate;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::keys::{PrivateKey, PublicKey};
+use crate::keyset::{KeySet, WechatPayKey};
 use crate::nonce::try_generate_nonce;
 use crate::sign::{Identity, Scheme, SignableRequest};
 
@@ -90,7 +94,7 @@ fn parse_timestamp(s: &str) -> Option<i64> {
 const EXCERPT_CHARS: usize = 64;
 
 /// At most [`EXCERPT_CHARS`] characters of an untrusted value, for error messages.
-fn excerpt(s: &str) -> String {
+pub(crate) fn excerpt(s: &str) -> String {
     let mut chars = s.chars();
     let mut out: String = chars.by_ref().take(EXCERPT_CHARS).collect();
     if chars.next().is_some() {
@@ -243,12 +247,20 @@ fn header_str(headers: &HeaderMap, name: &HeaderName, display: &'static str) -> 
 // Verifier
 // ---------------------------------------------------------------------------
 
-/// Verifies WeChat Pay responses and webhooks against one or more public keys.
+/// Verifies WeChat Pay responses and webhooks against a live [`KeySet`]:
+/// WeChat Pay public keys (`PUB_KEY_ID_…`) and platform certificates (by
+/// serial, case-insensitively) at the same time.
 ///
 /// Holds several keys at once (key rotation; platform certificate → public-key
-/// migration) and an injectable [`Clock`]. Cheap to clone, `Send + Sync`.
+/// migration) and an injectable [`Clock`]. Cheap to clone, `Send + Sync`;
+/// **clones share the key set**: [`replace_keys`](Self::replace_keys) on one
+/// is seen by every clone. The set is swapped atomically and read without a
+/// lock (`arc-swap`), so replacing it never blocks or fails a verification
+/// in flight: each verification uses the whole old set or the whole new one.
 ///
 /// Checks, in order: signature probe → headers parse → known serial →
+/// certificate validity (`notBefore ..= notAfter` by the clock;
+/// [`Error::CertificateExpired`], [`Error::CertificateNotYetValid`]) →
 /// timestamp window (`|now − ts| ≥ 300 s` rejected, in either direction) →
 /// signature.
 #[derive(Clone)]
@@ -257,7 +269,7 @@ pub struct Verifier {
 }
 
 struct VerifierInner {
-    keys: BTreeMap<String, PublicKey>,
+    keys: ArcSwap<KeySet>,
     clock: Arc<dyn Clock>,
     window: u64,
 }
@@ -265,18 +277,20 @@ struct VerifierInner {
 /// Builds a [`Verifier`].
 #[derive(Debug)]
 pub struct VerifierBuilder {
-    keys: BTreeMap<String, PublicKey>,
+    keys: KeySet,
     clock: Option<Arc<dyn Clock>>,
     window: u64,
+    allow_empty: bool,
 }
 
 impl Verifier {
     /// Starts a builder (system clock, 300 s window, no keys).
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder {
-            keys: BTreeMap::new(),
+            keys: KeySet::new(),
             clock: None,
             window: TIMESTAMP_WINDOW_SECS,
+            allow_empty: false,
         }
     }
 
@@ -287,12 +301,10 @@ impl Verifier {
                 serial: excerpt(&headers.serial),
             });
         }
-        let Some(key) = self.inner.keys.get(&headers.serial) else {
-            return Err(Error::UnknownSerial {
-                got: excerpt(&headers.serial),
-                known: self.inner.keys.keys().cloned().collect(),
-            });
-        };
+        // One lock-free snapshot for the whole verification.
+        let keys = self.inner.keys.load();
+        let now = self.inner.clock.now_unix();
+        let key = keys.verification_key(&headers.serial, now)?;
         check_timestamp(&*self.inner.clock, headers.timestamp, self.inner.window)?;
         let mut buf = [0u8; MAX_SIGNATURE_LEN];
         let signature = match decode_signature(&headers.signature, &mut buf) {
@@ -338,14 +350,49 @@ impl Verifier {
         self.verify(&SignatureHeaders::from_header_map(headers)?, body)
     }
 
-    /// The ids (public key ids / certificate serials) of the keys held, sorted.
-    pub fn key_ids(&self) -> Vec<&str> {
-        self.inner.keys.keys().map(String::as_str).collect()
+    /// The key set in use now (a snapshot: later replacements do not change it).
+    pub fn keys(&self) -> Arc<KeySet> {
+        self.inner.keys.load_full()
     }
 
-    /// The key held under `id`, if any.
-    pub fn public_key(&self, id: &str) -> Option<&PublicKey> {
-        self.inner.keys.get(id)
+    /// Replaces the key set, for this verifier and every clone of it, at once.
+    /// Verifications already running finish with the set they started with.
+    /// An empty set is allowed here (every message then fails with
+    /// [`Error::UnknownSerial`]).
+    pub fn replace_keys(&self, keys: KeySet) {
+        self.inner.keys.store(Arc::new(keys));
+    }
+
+    /// A verifier with this one's clock and window and its own key set
+    /// `keys`, **not** shared with this one (to check a message against
+    /// candidate keys before adopting them).
+    pub fn with_separate_keys(&self, keys: KeySet) -> Verifier {
+        Verifier {
+            inner: Arc::new(VerifierInner {
+                keys: ArcSwap::from_pointee(keys),
+                clock: self.inner.clock.clone(),
+                window: self.inner.window,
+            }),
+        }
+    }
+
+    /// The ids (public key ids / certificate serials) of the keys held now, sorted.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.inner.keys.load().ids().map(str::to_owned).collect()
+    }
+
+    /// The key held now under `id` (certificate serials in any case), if any.
+    pub fn public_key(&self, id: &str) -> Option<PublicKey> {
+        self.inner
+            .keys
+            .load()
+            .get(id)
+            .map(|k| k.public_key().clone())
+    }
+
+    /// The clock that judges timestamps and certificate validity.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
     }
 
     /// The timestamp window in seconds.
@@ -374,7 +421,7 @@ fn probe_in(headers: &HeaderMap) -> Option<Error> {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("keys", &self.inner.keys)
+            .field("keys", &*self.inner.keys.load())
             .field("clock", &self.inner.clock)
             .field("window_secs", &self.inner.window)
             .finish()
@@ -383,9 +430,38 @@ impl fmt::Debug for Verifier {
 
 impl VerifierBuilder {
     /// Adds (or replaces) the key with id `id`: a WeChat Pay public key id
-    /// (`PUB_KEY_ID_…`) or a platform-certificate serial (uppercase hex).
+    /// (`PUB_KEY_ID_…`), or a platform-certificate serial when only the
+    /// certificate's key is at hand (prefer [`certificate`](Self::certificate),
+    /// which also enforces its validity). Call several times to hold old and
+    /// new keys during a rotation.
     pub fn public_key(mut self, id: impl Into<String>, key: PublicKey) -> Self {
-        self.keys.insert(id.into(), key);
+        self.keys.insert_public_key(id, key);
+        self
+    }
+
+    /// Adds (or replaces) a platform certificate, under its serial.
+    pub fn certificate(mut self, certificate: PlatformCertificate) -> Self {
+        self.keys.insert_certificate(certificate);
+        self
+    }
+
+    /// Adds every key of `keys` (replacing keys of the same ids).
+    pub fn keys(mut self, keys: KeySet) -> Self {
+        for (id, key) in keys.iter() {
+            match key {
+                WechatPayKey::PublicKey(k) => self.keys.insert_public_key(id, k.clone()),
+                WechatPayKey::Certificate(c) => self.keys.insert_certificate(c.clone()),
+            }
+        }
+        self
+    }
+
+    /// Lets [`build`](Self::build) succeed with no key: for a verifier whose
+    /// keys arrive later through [`Verifier::replace_keys`] (platform
+    /// certificates downloaded with the APIv3 key). Until then every message
+    /// fails with [`Error::UnknownSerial`].
+    pub fn allow_empty(mut self) -> Self {
+        self.allow_empty = true;
         self
     }
 
@@ -401,14 +477,15 @@ impl VerifierBuilder {
         self
     }
 
-    /// Builds the verifier; fails with [`Error::NoPublicKeys`] when no key was added.
+    /// Builds the verifier; fails with [`Error::NoPublicKeys`] when no key was
+    /// added, unless [`allow_empty`](Self::allow_empty) was called.
     pub fn build(self) -> Result<Verifier> {
-        if self.keys.is_empty() {
+        if self.keys.is_empty() && !self.allow_empty {
             return Err(Error::NoPublicKeys);
         }
         Ok(Verifier {
             inner: Arc::new(VerifierInner {
-                keys: self.keys,
+                keys: ArcSwap::from_pointee(self.keys),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 window: self.window,
             }),

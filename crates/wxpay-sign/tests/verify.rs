@@ -76,7 +76,7 @@ fn several_keys_are_held_at_once() {
         verifier.verify(&forged, BODY).unwrap_err(),
         Error::BadSignature { .. }
     ));
-    assert_eq!(verifier.public_key(CERT_SERIAL), Some(&wechatpay_pub()));
+    assert_eq!(verifier.public_key(CERT_SERIAL), Some(wechatpay_pub()));
 }
 
 #[test]

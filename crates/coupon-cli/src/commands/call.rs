@@ -5,6 +5,9 @@
 //! the operation does not know; validates unless `--no-validate`; sends with
 //! the brand identity (or the service provider's with `--partner`); prints
 //! the verified answer, read into its typed response and written back.
+//! `--repeat N` sends it N times from one process and reports on stderr
+//! when the WeChat Pay keys held change between calls (a certificate
+//! download or refresh).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -21,7 +24,7 @@ use serde_json::Value;
 use crate::commands::{MAX_JSON_BYTES, read_file_bounded};
 use crate::config::AnySideConfig;
 use crate::error::CliError;
-use crate::output::{print_json, print_text};
+use crate::output::{note, print_json, print_text};
 
 /// One line of `operations`: the stable contract scripts read.
 #[derive(Serialize)]
@@ -81,6 +84,12 @@ pub struct CallArgs {
     #[arg(long)]
     no_validate: bool,
 
+    /// Make the same call N times in this one process, printing each answer
+    /// (a change of the WeChat Pay keys held between calls — a certificate
+    /// download or refresh — is reported on stderr).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
+
     #[command(flatten)]
     config: AnySideConfig,
 }
@@ -130,10 +139,9 @@ pub(crate) async fn call(args: CallArgs) -> Result<(), CliError> {
         args: &args,
         client: &client,
     };
-    let answer = visit_operation(spec.name, visit)
+    visit_operation(spec.name, visit)
         .ok_or_else(|| CliError::Input(format!("operation {} has no request type", spec.name)))?
-        .await?;
-    print_text(&answer)
+        .await
 }
 
 /// The client of the chosen side.
@@ -149,6 +157,14 @@ impl SideClient {
             Self::Partner(c) => Self::Partner(c.without_validation()),
         }
     }
+
+    /// The ids of the WeChat Pay keys the client holds now.
+    fn key_ids(&self) -> Vec<String> {
+        match self {
+            Self::Brand(c) => c.verifier().key_ids(),
+            Self::Partner(c) => c.verifier().key_ids(),
+        }
+    }
 }
 
 /// Builds the typed request of the visited operation and sends it.
@@ -157,21 +173,38 @@ struct CallOne<'a> {
     client: &'a SideClient,
 }
 
-/// The answer, written back as pretty JSON in the typed response's field order.
-type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<String, CliError>> + 'a>>;
+/// Sends the request `--repeat` times, printing each answer as pretty JSON
+/// in the typed response's field order.
+type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CliError>> + 'a>>;
 
 impl<'a> OperationVisitor for CallOne<'a> {
     type Output = CallFuture<'a>;
 
     fn visit<O: Operation>(self) -> CallFuture<'a> {
         Box::pin(async move {
+            // Built once (a body on stdin can be read only once), sent N times.
             let request = build_request::<O>(self.args)?;
-            let answer = match self.client {
-                SideClient::Brand(c) => c.call_any(&request).await?,
-                SideClient::Partner(c) => c.call_any(&request).await?,
-            };
-            serde_json::to_string_pretty(&answer)
-                .map_err(|e| CliError::Input(format!("cannot write the answer as JSON: {e}")))
+            let mut keys = self.client.key_ids();
+            for _ in 0..self.args.repeat {
+                let answer = match self.client {
+                    SideClient::Brand(c) => c.call_any(&request).await?,
+                    SideClient::Partner(c) => c.call_any(&request).await?,
+                };
+                let text = serde_json::to_string_pretty(&answer).map_err(|e| {
+                    CliError::Input(format!("cannot write the answer as JSON: {e}"))
+                })?;
+                print_text(&text)?;
+                let now = self.client.key_ids();
+                if now != keys {
+                    note(format!(
+                        "WeChat Pay keys held: [{}] (were [{}])",
+                        now.join(", "),
+                        keys.join(", ")
+                    ));
+                    keys = now;
+                }
+            }
+            Ok(())
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The command tree and its dispatch.
 
 mod call;
+mod certificates;
 mod demo;
 mod product_coupons;
 mod sandbox;
@@ -18,8 +19,9 @@ use crate::error::CliError;
 
 /// Command line for WeChat Pay product coupons (商品券).
 ///
-/// Exit codes: 0 ok, 1 usage/configuration, 2 API error, 3 verification
-/// failure, 4 transport failure, 5 validation failure.
+/// Exit codes: 0 ok, 1 usage/configuration, 2 API error (also: no platform
+/// certificates), 3 verification failure, 4 transport failure, 5 validation
+/// failure.
 #[derive(Debug, Parser)]
 #[command(name = "wxpay-coupon", version)]
 pub struct Cli {
@@ -38,6 +40,10 @@ enum Command {
     /// Product coupons (partner / service provider).
     #[command(subcommand, name = "product-coupons")]
     ProductCoupons(product_coupons::ProductCouponsCommand),
+    /// WeChat Pay platform certificates (service provider: merchant identity
+    /// and APIv3 key).
+    #[command(subcommand)]
+    Certificates(certificates::CertificatesCommand),
     /// Check a JSON document against the documented rules (no network).
     Validate(validate::ValidateArgs),
     /// Webhook notifications.
@@ -68,6 +74,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Stocks(command) => stocks::run(command).await,
         Command::UserCoupons(command) => user_coupons::run(command).await,
         Command::ProductCoupons(command) => product_coupons::run(command).await,
+        Command::Certificates(command) => certificates::run(command).await,
         Command::Validate(args) => validate::run(&args),
         Command::Webhook(command) => webhook::run(command).await,
         Command::Sandbox(args) => sandbox::run(args).await,
