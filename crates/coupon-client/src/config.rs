@@ -221,3 +221,135 @@ macro_rules! common_builder_methods {
     };
 }
 pub(crate) use common_builder_methods;
+
+/// The methods both clients share, generated once: `$Marker` is the side's
+/// operation marker (`BrandOperation`, `PartnerOperation`). The client has
+/// fields `core` and `validate` and a `scope()` naming its side.
+macro_rules! side_client_methods {
+    ($Marker:ident, $side:literal) => {
+        #[doc = concat!("Sends one operation and returns its verified answer (the ", $side, " side).")]
+        ///
+        /// Validates the request (nothing is sent when it breaks a
+        /// documented rule), signs each attempt afresh, verifies the answer's
+        /// signature before parsing it, and maps non-2xx answers to
+        /// [`Error::Api`](crate::Error::Api).
+        pub async fn call<O: $Marker>(&self, request: &O) -> Result<O::Response, crate::Error> {
+            self.call_any(request).await
+        }
+
+        /// [`call`](Self::call) for an operation chosen at run time: an
+        /// operation this side lacks is refused with
+        /// [`Error::Unsendable`](crate::Error::Unsendable) before anything is
+        /// sent.
+        pub async fn call_any<O: coupon_model::operation::Operation>(
+            &self,
+            request: &O,
+        ) -> Result<O::Response, crate::Error> {
+            self.core
+                .call(request, self.scope(), self.validate, None)
+                .await
+        }
+
+        /// [`call`](Self::call) for a request carrying fields encrypted with
+        /// `fields`: `Wechatpay-Serial` is `fields.key_id()`, whatever the
+        /// client's default, so the encryption key and the header can never
+        /// disagree.
+        pub async fn call_with<O: $Marker>(
+            &self,
+            fields: &crate::SensitiveFields,
+            request: &O,
+        ) -> Result<O::Response, crate::Error> {
+            self.core
+                .call(request, self.scope(), self.validate, Some(fields.key_id()))
+                .await
+        }
+
+        /// Every item of a paged operation, following `next_page_token` one
+        /// page at a time from the request's `page_token` (normally absent) to
+        /// the last page.
+        pub fn stream<O: $Marker + coupon_model::operation::PagedOperation>(
+            &self,
+            request: O,
+        ) -> crate::paginate::ItemStream<O::Item> {
+            crate::paginate::items(self.stream_pages(request))
+        }
+
+        /// [`stream`](Self::stream) page by page: each item is one whole page
+        /// (its items, `next_page_token`, `total_count`), for progress or
+        /// checkpoints.
+        pub fn stream_pages<O: $Marker + coupon_model::operation::PagedOperation>(
+            &self,
+            request: O,
+        ) -> crate::paginate::PageStream<O::Item> {
+            let client = self.clone();
+            crate::paginate::follow_pages(request, move |request| {
+                let client = client.clone();
+                async move { client.call_any(&request).await }
+            })
+        }
+
+        /// This client without the documented-rule validation before sending
+        /// (for a request you know better than the SDK; WeChat Pay still
+        /// checks it). Path parameters, the brand and uploads are still
+        /// checked.
+        pub fn without_validation(&self) -> Self {
+            Self {
+                validate: false,
+                ..self.clone()
+            }
+        }
+
+        /// The verifier of this client: its key set is live (shared with this
+        /// client, its clones and webhook handlers made from it), so a
+        /// certificate refresh is seen everywhere at once.
+        pub fn verifier(&self) -> &wxpay_sign::Verifier {
+            self.core.keys.verifier()
+        }
+
+        /// The key for the sensitive fields of one request, chosen once: the
+        /// key named by `.wechatpay_serial(…)` if set, else the first
+        /// configured WeChat Pay public key (or the newest valid platform
+        /// certificate). Encrypt the fields with it and send the request with
+        /// [`call_with`](Self::call_with), which names the same key in
+        /// `Wechatpay-Serial`.
+        ///
+        /// ```no_run
+        /// # async fn f(client: coupon_client::BrandClient, request: coupon_client::coupon_model::operations::GetStockRequest) -> Result<(), coupon_client::Error> {
+        /// let fields = client.sensitive_fields().await?;
+        /// let encrypted_name = fields.encrypt("张三")?; // goes into the request body
+        /// # let _ = encrypted_name;
+        /// let answer = client.call_with(&fields, &request).await?; // Wechatpay-Serial: fields.key_id()
+        /// # let _ = answer; Ok(()) }
+        /// ```
+        pub async fn sensitive_fields(&self) -> Result<crate::SensitiveFields, crate::Error> {
+            self.core.keys.prepare().await?;
+            self.core.keys.sensitive_fields()
+        }
+
+        /// The key `id` of the live key set (a public key id, or the serial
+        /// of a certificate valid now) for sensitive fields — to pin one key
+        /// during a rotation.
+        pub fn sensitive_fields_for(
+            &self,
+            id: &str,
+        ) -> Result<crate::SensitiveFields, crate::Error> {
+            self.core.keys.sensitive_fields_for(id)
+        }
+
+        /// Decrypts a sensitive field of a verified answer (RSA-OAEP,
+        /// encrypted by WeChat Pay to this client's API-certificate key) with
+        /// the private key. Only for fields of answers this client verified:
+        /// see [`PrivateKey::decrypt_sensitive`](wxpay_sign::PrivateKey::decrypt_sensitive).
+        pub fn decrypt_field(&self, ciphertext_b64: &str) -> Result<String, crate::Error> {
+            let plaintext = self
+                .core
+                .signer
+                .private_key()
+                .decrypt_sensitive(ciphertext_b64)
+                .map_err(crate::Error::Decryption)?;
+            String::from_utf8(plaintext.to_vec())
+                .map_err(|_| crate::Error::Decryption(wxpay_sign::Error::SensitiveDecryptionFailed))
+        }
+    };
+}
+pub(crate) use side_client_methods;

@@ -4,15 +4,14 @@
 use std::sync::Arc;
 
 use coupon_model::ids::BrandId;
-use coupon_model::operation::{Operation, PagedOperation, PartnerOperation};
+use coupon_model::operation::PartnerOperation;
 use coupon_model::operations::UpdateProductCouponRequest;
 use coupon_model::product_coupon::ProductCoupon;
 
-use crate::config::{CommonConfig, Identity, common_builder_methods};
+use crate::config::{CommonConfig, Identity, common_builder_methods, side_client_methods};
 use crate::core::Core;
 use crate::error::Error;
 use crate::keys::{CertificateRefresh, CertificateStatus};
-use crate::paginate::{ItemStream, PageStream, follow_pages, items};
 use crate::request::BrandScope;
 
 /// A service provider's client, signing as its merchant id (`mchid`) and
@@ -91,16 +90,6 @@ impl PartnerClientBuilder {
 }
 
 impl PartnerClient {
-    /// This client without the documented-rule validation before sending
-    /// (for a request you know better than the SDK; WeChat Pay still checks
-    /// it). Path parameters, the brand and uploads are still checked.
-    pub fn without_validation(&self) -> Self {
-        Self {
-            validate: false,
-            ..self.clone()
-        }
-    }
-
     /// Starts a builder.
     pub fn builder() -> PartnerClientBuilder {
         PartnerClientBuilder::default()
@@ -121,96 +110,16 @@ impl PartnerClient {
         self.brand_id.as_ref()
     }
 
-    /// Sends one operation for the request's brand (or the default one) and
-    /// returns its verified answer.
-    pub async fn call<O: PartnerOperation>(&self, request: &O) -> Result<O::Response, Error> {
-        self.call_any(request).await
+    fn scope(&self) -> BrandScope<'_> {
+        BrandScope::Partner(self.brand_id.as_ref())
     }
 
-    /// [`call`](Self::call) for an operation chosen at run time: an operation
-    /// the partner side lacks is refused with [`Error::Unsendable`] before
-    /// anything is sent.
-    pub async fn call_any<O: Operation>(&self, request: &O) -> Result<O::Response, Error> {
-        self.core
-            .call(
-                request,
-                BrandScope::Partner(self.brand_id.as_ref()),
-                self.validate,
-                None,
-            )
-            .await
-    }
-
-    /// The verifier of this client: its key set is live (shared with this
-    /// client, its clones and webhook handlers made from it), so a
-    /// certificate refresh is seen everywhere at once.
-    pub fn verifier(&self) -> &wxpay_sign::Verifier {
-        self.core.keys.verifier()
-    }
+    side_client_methods!(PartnerOperation, "partner");
 
     /// A webhook handler verifying with this client's live key set and
     /// decrypting with `apiv3_key`. When this client downloads platform certificates, the handler's [`handle_async`](crate::WebhookHandler::handle_async) refreshes them once on a notification naming an unknown serial.
     pub fn webhook_handler(&self, apiv3_key: wxpay_sign::ApiV3Key) -> crate::WebhookHandler {
         crate::WebhookHandler::with_keys(self.core.keys.clone(), apiv3_key)
-    }
-
-    /// The key for the sensitive fields of one request, chosen once: the key
-    /// named by [`wechatpay_serial`](PartnerClientBuilder::wechatpay_serial) if set,
-    /// else the first configured WeChat Pay public key, else the newest platform certificate valid now (downloaded first when none is held). Encrypt the fields with it and send the request
-    /// with [`call_with`](Self::call_with), which names the same key in
-    /// `Wechatpay-Serial`.
-    ///
-    /// ```no_run
-    /// # async fn f(client: coupon_client::PartnerClient, request: coupon_client::coupon_model::operations::GetStockRequest) -> Result<(), coupon_client::Error> {
-    /// let fields = client.sensitive_fields().await?;
-    /// let encrypted_name = fields.encrypt("张三")?; // goes into the request body
-    /// # let _ = encrypted_name;
-    /// let answer = client.call_with(&fields, &request).await?; // Wechatpay-Serial: fields.key_id()
-    /// # let _ = answer; Ok(()) }
-    /// ```
-    pub async fn sensitive_fields(&self) -> Result<crate::SensitiveFields, Error> {
-        self.core.keys.prepare().await?;
-        self.core.keys.sensitive_fields()
-    }
-
-    /// The key `id` of the live key set (a public key id, or the serial of a
-    /// certificate valid now) for sensitive fields — to pin one key during a
-    /// rotation.
-    pub fn sensitive_fields_for(&self, id: &str) -> Result<crate::SensitiveFields, Error> {
-        self.core.keys.sensitive_fields_for(id)
-    }
-
-    /// [`call`](Self::call) for a request carrying fields encrypted with
-    /// `fields`: `Wechatpay-Serial` is `fields.key_id()`, whatever the
-    /// client's default.
-    pub async fn call_with<O: PartnerOperation>(
-        &self,
-        fields: &crate::SensitiveFields,
-        request: &O,
-    ) -> Result<O::Response, Error> {
-        self.core
-            .call(
-                request,
-                BrandScope::Partner(self.brand_id.as_ref()),
-                self.validate,
-                Some(fields.key_id()),
-            )
-            .await
-    }
-
-    /// Decrypts a sensitive field of a verified answer (RSA-OAEP, encrypted
-    /// by WeChat Pay to this client's API-certificate key) with the private
-    /// key. Only for fields of answers this client verified: see
-    /// [`PrivateKey::decrypt_sensitive`](wxpay_sign::PrivateKey::decrypt_sensitive).
-    pub fn decrypt_field(&self, ciphertext_b64: &str) -> Result<String, Error> {
-        let plaintext = self
-            .core
-            .signer
-            .private_key()
-            .decrypt_sensitive(ciphertext_b64)
-            .map_err(Error::Decryption)?;
-        String::from_utf8(plaintext.to_vec())
-            .map_err(|_| Error::Decryption(wxpay_sign::Error::SensitiveDecryptionFailed))
     }
 
     /// Downloads the platform certificates now (needs
@@ -220,26 +129,6 @@ impl PartnerClient {
     /// certificates. A failure keeps the key set as it was.
     pub async fn refresh_certificates(&self) -> Result<CertificateStatus, Error> {
         self.core.keys.refresh_now().await
-    }
-
-    /// Every item of a paged operation, following `next_page_token` one page
-    /// at a time to the last page.
-    pub fn stream<O: PartnerOperation + PagedOperation>(&self, request: O) -> ItemStream<O::Item> {
-        items(self.stream_pages(request))
-    }
-
-    /// [`stream`](Self::stream) page by page: each item is one whole page
-    /// (its items, `next_page_token`, `total_count`), for progress or
-    /// checkpoints.
-    pub fn stream_pages<O: PartnerOperation + PagedOperation>(
-        &self,
-        request: O,
-    ) -> PageStream<O::Item> {
-        let client = self.clone();
-        follow_pages(request, move |request| {
-            let client = client.clone();
-            async move { client.call_any(&request).await }
-        })
     }
 
     /// Modifies a product coupon's display information for a brand (page

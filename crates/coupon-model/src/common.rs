@@ -12,7 +12,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::AppId;
+use crate::ids::{AppId, BrandId, OutRequestNo};
 use crate::time::Timestamp;
 use crate::validate::{Checker, Path, RuleId, check_max_chars, check_range, check_time, non_empty};
 
@@ -701,3 +701,45 @@ impl NotifyConfig {
         }
     }
 }
+
+/// The JSON body of `deactivate-product-coupon` and `deactivate-stock`:
+/// `{"out_request_no", "deactivate_reason"}`, plus `brand_id` on the partner
+/// side.
+///
+/// Required (request type, strict): `out_request_no`, `deactivate_reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeactivateBody {
+    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`; echoed as the
+    /// object's `deactivate_request_no`.
+    pub out_request_no: OutRequestNo,
+    /// Why it is deactivated.
+    pub deactivate_reason: String,
+    /// The brand the partner acts for (partner side only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<BrandId>,
+}
+
+impl DeactivateBody {
+    /// A body with its reason.
+    pub fn new(
+        out_request_no: impl Into<OutRequestNo>,
+        deactivate_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            deactivate_reason: deactivate_reason.into(),
+            brand_id: None,
+        }
+    }
+
+    /// Checks `out-request-no-format`.
+    pub fn validate(&self) -> Result<(), crate::Violations> {
+        crate::validate::validate_request_no(&self.out_request_no)
+    }
+}
+
+impl_request_body!(
+    DeactivateBody,
+    validate = DeactivateBody::validate,
+    brand_id
+);

@@ -12,7 +12,7 @@ use crate::time::Timestamp;
 use crate::validate::{
     Checker, ModeKind, Path, RuleId, ScopeKind, TypeKind, ValidationContext, Violations,
     check_deactivation, check_matches_type, check_max_chars, check_opt_time, check_out_request_no,
-    check_range, validate_request_no,
+    check_range,
 };
 
 /// The request types of this resource's operations (defined by the table in
@@ -967,42 +967,6 @@ impl<'de> Deserialize<'de> for CreatedStockBundle {
     }
 }
 
-/// The JSON body of `deactivate-product-coupon`.
-///
-/// Required (request type, strict): `out_request_no`, `deactivate_reason`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeactivateProductCouponBody {
-    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`; echoed as the
-    /// coupon's `deactivate_request_no`.
-    pub out_request_no: OutRequestNo,
-    /// Why it is deactivated.
-    pub deactivate_reason: String,
-    /// The brand the partner acts for (partner side only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand_id: Option<BrandId>,
-}
-
-impl DeactivateProductCouponBody {
-    /// A body with its reason.
-    pub fn new(
-        out_request_no: impl Into<OutRequestNo>,
-        deactivate_reason: impl Into<String>,
-    ) -> Self {
-        Self {
-            out_request_no: out_request_no.into(),
-            deactivate_reason: deactivate_reason.into(),
-            brand_id: None,
-        }
-    }
-
-    /// Checks `out-request-no-format`.
-    pub fn validate(&self) -> Result<(), Violations> {
-        validate_request_no(&self.out_request_no)
-    }
-}
-
-impl_request_body!(
-    DeactivateProductCouponBody,
-    validate = DeactivateProductCouponBody::validate,
-    brand_id
-);
+/// The JSON body of `deactivate-product-coupon` (the same shape as
+/// `deactivate-stock`'s).
+pub type DeactivateProductCouponBody = crate::common::DeactivateBody;

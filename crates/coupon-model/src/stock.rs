@@ -16,7 +16,7 @@ use crate::time::Timestamp;
 use crate::validate::{
     Checker, ModeKind, Path, RuleId, ScopeKind, TypeKind, ValidationContext, Violations,
     check_deactivation, check_matches_type, check_max_chars, check_opt_time, check_out_request_no,
-    check_range, list_response_context, validate_list_response, validate_request_no,
+    check_range, list_response_context, validate_list_response,
 };
 
 /// The request types of this resource's operations (defined by the table in
@@ -1113,42 +1113,6 @@ impl_request_body!(
     brand_id
 );
 
-/// The JSON body of `deactivate-stock`.
-///
-/// Required (request type, strict): `out_request_no`, `deactivate_reason`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeactivateStockBody {
-    /// Idempotency key, 6–40 characters of `[0-9A-Za-z_-]`; echoed as the
-    /// stock's `deactivate_request_no`.
-    pub out_request_no: OutRequestNo,
-    /// Why it is deactivated.
-    pub deactivate_reason: String,
-    /// The brand the partner acts for (partner side only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand_id: Option<BrandId>,
-}
-
-impl DeactivateStockBody {
-    /// A body with its reason.
-    pub fn new(
-        out_request_no: impl Into<OutRequestNo>,
-        deactivate_reason: impl Into<String>,
-    ) -> Self {
-        Self {
-            out_request_no: out_request_no.into(),
-            deactivate_reason: deactivate_reason.into(),
-            brand_id: None,
-        }
-    }
-
-    /// Checks `out-request-no-format`.
-    pub fn validate(&self) -> Result<(), Violations> {
-        validate_request_no(&self.out_request_no)
-    }
-}
-
-impl_request_body!(
-    DeactivateStockBody,
-    validate = DeactivateStockBody::validate,
-    brand_id
-);
+/// The JSON body of `deactivate-stock` (the same shape as
+/// `deactivate-product-coupon`'s).
+pub type DeactivateStockBody = crate::common::DeactivateBody;
