@@ -422,6 +422,17 @@ pub struct SequentialUsageInfo {
 
 impl SequentialUsageInfo {
     fn check(&self, c: &mut Checker, p: &Path<'_>) {
+        if let Some(count) = self.count {
+            check_range(
+                c,
+                &p.key("count"),
+                RuleId::SequentialCountRange,
+                count,
+                3,
+                15,
+                "count",
+            );
+        }
         if let Some(days) = self.available_days {
             check_range(
                 c,

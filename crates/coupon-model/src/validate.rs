@@ -169,6 +169,8 @@ rule_ids! {
         "a use body carries exactly one of `associated_order_info` and `associated_pay_score_order_info`";
     NotifyUrlFormat = "notify-url-format", false,
         "`notify_url` is an absolute https (or http) URL with a host, no query and no fragment";
+    SequentialCountRange = "sequential-count-range", false,
+        "a sequential product coupon's `count` (number of uses) is 3 to 15";
     ImageFile = "image-file", false,
         "an uploaded image is a non-empty JPG or PNG file of at most 2 MiB, named `.jpg`/`.jpeg`/`.png`, whose `sha256` (when given) is 64 hex digits";
 }

@@ -65,7 +65,7 @@ impl Shape {
 }
 
 fn arb_shape() -> impl Strategy<Value = Shape> {
-    (any::<bool>(), 0usize..3, any::<bool>(), 1i64..=5).prop_map(
+    (any::<bool>(), 0usize..3, any::<bool>(), 3i64..=6).prop_map(
         |(single_scope, k, sequential, count)| {
             let kind = match (k, single_scope) {
                 (0, _) => ProductCouponType::Normal,

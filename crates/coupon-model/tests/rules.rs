@@ -796,6 +796,16 @@ fn cases() -> Vec<Case> {
             &["/notify_url"],
         ),
         case(
+            RuleId::SequentialCountRange,
+            Box::new(|| sequential_product_coupon().validate(None)),
+            Box::new(|| {
+                let mut pc = sequential_product_coupon();
+                pc.sequential_usage_info.as_mut().unwrap().count = Some(16);
+                pc.validate(None)
+            }),
+            &["/sequential_usage_info/count"],
+        ),
+        case(
             RuleId::ImageFile,
             Box::new(|| UploadImageRequest::from_file("logo.png", PNG.to_vec()).validate()),
             Box::new(|| UploadImageRequest::from_file("logo.gif", PNG.to_vec()).validate()),
