@@ -47,8 +47,8 @@
 //!   recording the answer leaves it `pending`; the caller's retry with the
 //!   same `Idempotency-Key`, or the recovery pass
 //!   ([`BrandService::recover_pending_sends`], at start and then every
-//!   minute), sends it again with the same `send_request_no` and gets the
-//!   same coupon.
+//!   minute, for sends pending for more than 30 s) sends it again with the
+//!   same `send_request_no` and gets the same coupon.
 //! * **confirm** — the `out_request_no` is derived from the coupon code
 //!   ([`numbers::confirm`]), so every instance and every redelivery sends
 //!   the same confirm. A failure that a retry may cure releases the claim

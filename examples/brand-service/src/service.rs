@@ -561,19 +561,18 @@ impl BrandService {
     }
 
     /// Runs [`recover_pending_sends`](Self::recover_pending_sends) now and then
-    /// every `every`, for sends pending for at least `grace` (the first pass
-    /// takes every pending send: they were left by an instance that stopped).
+    /// every `every`, for sends pending for at least `grace` — long enough for
+    /// a send in flight on another instance to have finished, so that a
+    /// recovery never races a live request.
     pub fn spawn_recovery(&self, every: Duration, grace: Duration) -> JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
-            let mut older_than = Duration::ZERO;
             let mut ticks = tokio::time::interval(every.max(Duration::from_secs(1)));
             loop {
                 ticks.tick().await;
-                if let Err(e) = service.recover_pending_sends(older_than).await {
+                if let Err(e) = service.recover_pending_sends(grace).await {
                     tracing::warn!(error = %e, "recovery pass failed; retried on the next one");
                 }
-                older_than = grace;
             }
         })
     }
@@ -902,7 +901,13 @@ async fn send_route(
 ) -> Result<Response, Problem> {
     let Json(request) = body.map_err(|e| Problem::BadRequest(e.body_text()))?;
     let key = idempotency_key(&headers)?;
-    let outcome = service.send_coupon(request, key).await?;
+    // On its own task: a caller that hangs up does not leave the send pending
+    // until the next recovery pass.
+    let outcome = tokio::spawn(async move { service.send_coupon(request, key).await })
+        .await
+        .map_err(|e| {
+            Problem::Unavailable(Error::Corrupt(format!("the send task failed: {e}")))
+        })??;
     let status = match outcome.row.state {
         SendState::Sent if outcome.created => StatusCode::CREATED,
         SendState::Sent => StatusCode::OK,
@@ -964,5 +969,17 @@ async fn notify_route(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, String) {
-    service.handle_notification(&headers, &body).await
+    // On its own task: a sender that hangs up (WeChat Pay gives up after 5 s)
+    // does not cancel a confirm half-way, leaving its claim to the lease.
+    let task = tokio::spawn(async move { service.handle_notification(&headers, &body).await });
+    match task.await {
+        Ok(answer) => answer,
+        Err(e) => {
+            tracing::error!(error = %e, "notification task failed");
+            notify_answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "notification not processed",
+            )
+        }
+    }
 }
