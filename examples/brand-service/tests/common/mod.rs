@@ -348,7 +348,10 @@ impl Env {
         let retry = WebhookRetry::new()
             .with_first_delay(Duration::from_millis(5))
             .with_max_delay(Duration::from_millis(20))
-            .with_max_attempts(3_000);
+            .with_max_attempts(3_000)
+            // A loaded CI machine may be slow to answer; a timeout would only
+            // add a redelivery, but the tests count what happens exactly.
+            .with_answer_timeout(Duration::from_secs(30));
         let sandbox = Sandbox::builder()
             .credentials(credentials.clone())
             .notify_url(front.url.clone())
