@@ -610,6 +610,30 @@ impl State {
         Ok(k)
     }
 
+    /// Coupon `k`, when its state (as of `now`) is one of `allowed`;
+    /// otherwise the refusal saying it cannot `doing`.
+    fn coupon_in(
+        &mut self,
+        k: usize,
+        now: i64,
+        allowed: &[UserCouponState],
+        doing: &str,
+    ) -> Result<&mut CouponRecord, ApiError> {
+        let c = self
+            .coupons
+            .get_mut(k)
+            .ok_or_else(|| super::internal("gone"))?;
+        let state = State::coupon_state(c, now);
+        if !state.as_ref().is_some_and(|s| allowed.contains(s)) {
+            return Err(Self::illegal(
+                c.coupon.coupon_code.as_str(),
+                state.as_ref(),
+                doing,
+            ));
+        }
+        Ok(c)
+    }
+
     fn illegal(code: &str, state: Option<&UserCouponState>, doing: &str) -> ApiError {
         refused(
             Some(COUPON_STATE_ILLEGAL),
@@ -639,18 +663,12 @@ impl State {
             body.stock_id.as_str(),
             body.appid.as_str(),
         )?;
-        let c = self
-            .coupons
-            .get_mut(k)
-            .ok_or_else(|| super::internal("gone"))?;
-        let state = State::coupon_state(c, call.now);
-        if state != Some(UserCouponState::Confirming) {
-            return Err(Self::illegal(
-                c.coupon.coupon_code.as_str(),
-                state.as_ref(),
-                "be confirmed; only CONFIRMING coupons can",
-            ));
-        }
+        let c = self.coupon_in(
+            k,
+            call.now,
+            &[UserCouponState::Confirming],
+            "be confirmed; only CONFIRMING coupons can",
+        )?;
         c.coupon.coupon_state = Some(UserCouponState::Effective);
         c.coupon.confirm_request_no = Some(body.out_request_no.as_str().into());
         c.coupon.confirm_time = Some(timestamp(call.now));
@@ -781,18 +799,12 @@ impl State {
             body.stock_id.as_str(),
             body.appid.as_str(),
         )?;
-        let c = self
-            .coupons
-            .get_mut(k)
-            .ok_or_else(|| super::internal("gone"))?;
-        let state = State::coupon_state(c, call.now);
-        if state != Some(UserCouponState::Used) {
-            return Err(Self::illegal(
-                c.coupon.coupon_code.as_str(),
-                state.as_ref(),
-                "be returned; only a USED coupon can",
-            ));
-        }
+        let c = self.coupon_in(
+            k,
+            call.now,
+            &[UserCouponState::Used],
+            "be returned; only a USED coupon can",
+        )?;
         c.coupon.coupon_state = Some(UserCouponState::Effective);
         let detail = c
             .coupon
@@ -815,23 +827,16 @@ impl State {
         number: &str,
         reason: &str,
     ) -> Result<(), ApiError> {
-        let c = self
-            .coupons
-            .get_mut(k)
-            .ok_or_else(|| super::internal("gone"))?;
-        let state = State::coupon_state(c, now);
-        if !matches!(
-            state,
-            Some(
-                UserCouponState::Confirming | UserCouponState::Pending | UserCouponState::Effective
-            )
-        ) {
-            return Err(Self::illegal(
-                c.coupon.coupon_code.as_str(),
-                state.as_ref(),
-                "be deactivated; only CONFIRMING, PENDING and EFFECTIVE coupons can",
-            ));
-        }
+        let c = self.coupon_in(
+            k,
+            now,
+            &[
+                UserCouponState::Confirming,
+                UserCouponState::Pending,
+                UserCouponState::Effective,
+            ],
+            "be deactivated; only CONFIRMING, PENDING and EFFECTIVE coupons can",
+        )?;
         c.coupon.coupon_state = Some(UserCouponState::Deactivated);
         c.coupon.deactivate_request_no = Some(number.into());
         c.coupon.deactivate_time = Some(timestamp(now));
