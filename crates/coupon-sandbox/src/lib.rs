@@ -81,8 +81,10 @@
 //! - a request's head is authenticated (path prefix, `Authorization` scheme,
 //!   identity, certificate serial, timestamp window) **before** any body byte is
 //!   read; the signature, which covers the body, is checked once the body is in;
-//! - bodies are limited to [`DEFAULT_MAX_BODY_BYTES`] (1 MiB; a larger declared
-//!   `Content-Length` is refused unread) and must arrive within
+//! - bodies are limited to [`DEFAULT_MAX_BODY_BYTES`] (1 MiB; image uploads
+//!   to [`DEFAULT_MAX_UPLOAD_BODY_BYTES`], the API's 2 MiB image plus its
+//!   multipart form; a larger declared `Content-Length` is refused unread) and
+//!   must arrive within
 //!   [`DEFAULT_BODY_READ_TIMEOUT`] (30 s);
 //! - a request head must arrive within [`DEFAULT_HEADER_READ_TIMEOUT`] (30 s), a
 //!   connection without traffic and without a request in progress is closed
@@ -233,7 +235,7 @@ use crate::server::{Shared, lock};
 
 pub use server::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UPLOAD_BODY_BYTES,
 };
 
 /// The path of the platform-certificate download the sandbox serves.
@@ -348,10 +350,22 @@ impl SandboxBuilder {
     }
 
     /// The largest request body read (default [`DEFAULT_MAX_BODY_BYTES`],
-    /// 1 MiB). A larger declared `Content-Length` is refused before reading; a
-    /// longer body stops being read at the limit. Either way `400 PARAM_ERROR`.
+    /// 1 MiB; image uploads: see
+    /// [`max_upload_body_bytes`](Self::max_upload_body_bytes)). A larger
+    /// declared `Content-Length` is refused before reading; a longer body
+    /// stops being read at the limit. Either way `400 PARAM_ERROR`.
     pub fn max_body_bytes(mut self, max: usize) -> Self {
         self.limits.max_body_bytes = max;
+        self
+    }
+
+    /// The largest image-upload body read (default
+    /// [`DEFAULT_MAX_UPLOAD_BODY_BYTES`]: the API's 2 MiB image limit plus
+    /// 64 KiB of multipart form; never below
+    /// [`max_body_bytes`](Self::max_body_bytes)). Only `upload-image` takes
+    /// bodies this large: every other request stays within `max_body_bytes`.
+    pub fn max_upload_body_bytes(mut self, max: usize) -> Self {
+        self.limits.max_upload_body_bytes = max;
         self
     }
 

@@ -36,8 +36,13 @@ use crate::fault::{Fault, FaultQueue};
 use crate::respond::ApiError;
 use crate::wechatpay_keys::KeyRing;
 
-/// Default largest request body accepted: 1 MiB.
+/// Default largest request body accepted: 1 MiB (image uploads: see
+/// [`DEFAULT_MAX_UPLOAD_BODY_BYTES`]).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Default largest image-upload body accepted: 2 MiB (the API's image limit)
+/// plus 64 KiB for the multipart form around it (boundaries, part headers and
+/// the `meta` JSON).
+pub const DEFAULT_MAX_UPLOAD_BODY_BYTES: usize = (2 << 20) + (64 << 10);
 /// Default time a client has to send a request's head (request line and
 /// headers) once the server waits for one: 30 s.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -58,6 +63,7 @@ pub(crate) struct Limits {
     pub idle_timeout: Duration,
     pub max_connections: usize,
     pub max_body_bytes: usize,
+    pub max_upload_body_bytes: usize,
 }
 
 impl Default for Limits {
@@ -68,6 +74,7 @@ impl Default for Limits {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_upload_body_bytes: DEFAULT_MAX_UPLOAD_BODY_BYTES,
         }
     }
 }
@@ -455,7 +462,11 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + Unpin,
     B::Error: Into<BodyError>,
 {
-    let max = limits.max_body_bytes;
+    let max = if is_image_upload(parts) {
+        limits.max_upload_body_bytes.max(limits.max_body_bytes)
+    } else {
+        limits.max_body_bytes
+    };
     let too_large = |what: String| {
         ApiError::param(
             "/",
@@ -493,6 +504,13 @@ where
             ),
         )),
     }
+}
+
+/// Whether the request is an image upload, whose body may be larger than
+/// others: the API takes images up to 2 MiB.
+fn is_image_upload(parts: &Parts) -> bool {
+    coupon_model::operation::route(parts.method.as_str(), parts.uri.path())
+        .is_ok_and(|found| found.spec.body == coupon_model::operation::BodyKind::Multipart)
 }
 
 /// Signs `body` with `signer` (applying signature faults) and builds the response.
