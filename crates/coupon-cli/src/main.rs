@@ -12,7 +12,10 @@
 //! - `webhook decode --headers HEADERS.json --body BODY`
 //! - `webhook sample --keys-dir DIR (--headers-out H.json --body-out BODY | --post URL) [--spoil …]`
 //!   (a signed, encrypted notification from a sandbox keys directory)
-//! - `sandbox [--listen 127.0.0.1:PORT] [--keys-dir DIR]`
+//! - `sandbox [--listen 127.0.0.1:PORT] [--keys-dir DIR] [--wechatpay-keys public-key|certificates|both] [--rotate-after N]`
+//!   and, against a running one, `sandbox deliveries|reset|keys`,
+//!   `sandbox rotate-key [--retire-previous] [--after-requests N]`,
+//!   `sandbox retire-key ID`
 //! - `demo`
 //! - `operations` (every operation as JSON: name, method, brand and partner path)
 //! - `call NAME [--partner] [--param KEY=VALUE]… [--query KEY=VALUE]… [--body FILE|-] [--file PATH] [--no-validate] [--repeat N]`

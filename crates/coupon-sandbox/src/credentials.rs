@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::keysdir;
+use crate::wechatpay_keys::WechatPayKeyMode;
 
 /// Brand private key file name in a keys directory.
 pub const BRAND_PRIVATE_KEY_FILE: &str = "brand_private_key.pem";
@@ -203,6 +204,21 @@ impl Credentials {
     /// Anything else fails with [`Error::KeysDir`] saying what to do (use a new
     /// path, or a private directory such as one made by `mktemp -d`).
     pub fn write_keys_dir(&self, dir: &Path, base_url: &str) -> Result<()> {
+        self.write_keys_dir_for(dir, base_url, WechatPayKeyMode::Both)
+    }
+
+    /// [`Credentials::write_keys_dir`] for a sandbox running in `mode`. In the
+    /// [certificates](WechatPayKeyMode::Certificates) mode the sandbox has no
+    /// WeChat Pay public key to publish: `wxpay_public_key.pem` is not
+    /// written and `wxpay.env` omits `WXPAY_PUBLIC_KEY_ID` and
+    /// `WXPAY_PUBLIC_KEY`, so that a client configured from it downloads the
+    /// platform certificates with `WXPAY_APIV3_KEY`.
+    pub fn write_keys_dir_for(
+        &self,
+        dir: &Path,
+        base_url: &str,
+        mode: WechatPayKeyMode,
+    ) -> Result<()> {
         let dir = keysdir::prepare_dir(dir)?;
         let brand = dir.join(BRAND_PRIVATE_KEY_FILE);
         let mch = dir.join(MCH_PRIVATE_KEY_FILE);
@@ -219,11 +235,13 @@ impl Credentials {
             self.wechatpay_private_key.to_pkcs8_pem().as_bytes(),
             0o600,
         )?;
-        keysdir::write_new_or_same(
-            &public,
-            self.wechatpay_public_key.to_spki_pem().as_bytes(),
-            0o644,
-        )?;
+        if mode.has_public_key() {
+            keysdir::write_new_or_same(
+                &public,
+                self.wechatpay_public_key.to_spki_pem().as_bytes(),
+                0o644,
+            )?;
+        }
 
         let mut env = Zeroizing::new(String::new());
         env.push_str("# WeChat Pay product-coupon sandbox credentials (generated, test only).\n");
@@ -232,7 +250,7 @@ impl Credentials {
             shell_quote(&dir.join(ENV_FILE).to_string_lossy())
         ));
         let path_str = |p: &PathBuf| p.to_string_lossy().into_owned();
-        let vars: [(&str, String); 10] = [
+        let mut vars: Vec<(&str, String)> = vec![
             ("WXPAY_BASE_URL", base_url.to_owned()),
             ("WXPAY_BRAND_ID", self.brand_id.clone()),
             ("WXPAY_BRAND_SERIAL_NO", self.brand_serial_no.clone()),
@@ -240,10 +258,16 @@ impl Credentials {
             ("WXPAY_MCHID", self.mchid.clone()),
             ("WXPAY_MCH_SERIAL_NO", self.mch_serial_no.clone()),
             ("WXPAY_MCH_PRIVATE_KEY", path_str(&mch)),
-            ("WXPAY_PUBLIC_KEY_ID", self.wechatpay_public_key_id.clone()),
-            ("WXPAY_PUBLIC_KEY", path_str(&public)),
-            ("WXPAY_APIV3_KEY", self.apiv3_key_text.to_string()),
         ];
+        if mode.has_public_key() {
+            vars.push(("WXPAY_PUBLIC_KEY_ID", self.wechatpay_public_key_id.clone()));
+            vars.push(("WXPAY_PUBLIC_KEY", path_str(&public)));
+        } else {
+            env.push_str(
+                "# No WXPAY_PUBLIC_KEY_ID / WXPAY_PUBLIC_KEY: this sandbox signs with platform\n# certificates only (--wechatpay-keys certificates); clients download them\n# with WXPAY_APIV3_KEY.\n",
+            );
+        }
+        vars.push(("WXPAY_APIV3_KEY", self.apiv3_key_text.to_string()));
         for (name, value) in vars {
             env.push_str(name);
             env.push('=');
@@ -253,10 +277,12 @@ impl Credentials {
         keysdir::replace_file(&dir, ENV_FILE, env.as_bytes(), 0o600)
     }
 
-    /// Reads a keys directory written by [`Credentials::write_keys_dir`]: the
-    /// ids and the APIv3 key from `wxpay.env`, the keys from the PEM files
-    /// next to it (the sandbox's own signing key from
-    /// `sandbox_wxpay_private_key.pem`).
+    /// Reads a keys directory written by [`Credentials::write_keys_dir`] (or
+    /// [`write_keys_dir_for`](Credentials::write_keys_dir_for)): the ids and
+    /// the APIv3 key from `wxpay.env`, the keys from the PEM files next to it
+    /// (the sandbox's own signing key from `sandbox_wxpay_private_key.pem`).
+    /// A directory written for the certificates mode names no public key id:
+    /// a fresh one is made (the key pair stays the same).
     ///
     /// Like writing, reading does not trust the filesystem: `dir` must be a real
     /// directory of the current user, not writable by group or others; files are
@@ -283,7 +309,12 @@ impl Credentials {
             brand_serial_no: get("WXPAY_BRAND_SERIAL_NO")?,
             mchid: get("WXPAY_MCHID")?,
             mch_serial_no: get("WXPAY_MCH_SERIAL_NO")?,
-            wechatpay_public_key_id: get("WXPAY_PUBLIC_KEY_ID")?,
+            // Absent when the directory was written for the certificates
+            // mode: the key pair then has no published public key id yet.
+            wechatpay_public_key_id: match get("WXPAY_PUBLIC_KEY_ID") {
+                Ok(id) => id,
+                Err(_) => format!("PUB_KEY_ID_{}", random_hex::<14>()?),
+            },
         };
         let apiv3 = Zeroizing::new(get("WXPAY_APIV3_KEY")?);
         let key = |file: &str| -> Result<PrivateKey> {

@@ -18,9 +18,10 @@ use crate::ops::Notice;
 use crate::server::lock;
 use crate::timeutil::timestamp;
 use crate::webhook::{
-    WebhookOptions, check_webhook_url, notification_body, notification_id, post_webhook_within,
-    sign_notification,
+    EVENT_TYPE_SEND, WebhookOptions, check_webhook_url, notification_body, notification_id,
+    post_webhook_within, sign_notification_with,
 };
+use crate::wechatpay_keys::KeyRing;
 
 /// How the sandbox redelivers a notification its receiver did not accept (a
 /// non-2xx answer, no answer within [`answer_timeout`](Self::answer_timeout),
@@ -142,6 +143,9 @@ pub struct Delivery {
 
 struct Inner {
     creds: Credentials,
+    /// The keys notifications are signed with (each attempt with the key of
+    /// that moment: a redelivery after a rotation carries the new one).
+    keys: Arc<KeyRing>,
     clock: Arc<dyn Clock>,
     retry: WebhookRetry,
     log: Mutex<Vec<Delivery>>,
@@ -172,6 +176,7 @@ impl std::fmt::Debug for Deliveries {
 impl Deliveries {
     pub(crate) fn new(
         creds: Credentials,
+        keys: Arc<KeyRing>,
         clock: Arc<dyn Clock>,
         retry: WebhookRetry,
         log: Vec<Delivery>,
@@ -180,6 +185,7 @@ impl Deliveries {
         Self {
             inner: Arc::new(Inner {
                 creds,
+                keys,
                 clock,
                 retry,
                 log: Mutex::new(log),
@@ -278,10 +284,11 @@ impl Deliveries {
         self.changed();
         let epoch = inner.epoch.load(Ordering::SeqCst);
         let this = self.clone();
-        tokio::spawn(async move { this.deliver(id, notice.url, body, epoch).await });
+        let to_brand = notice.event_type == EVENT_TYPE_SEND;
+        tokio::spawn(async move { this.deliver(id, notice.url, body, to_brand, epoch).await });
     }
 
-    async fn deliver(self, id: String, url: String, body: Vec<u8>, epoch: u64) {
+    async fn deliver(self, id: String, url: String, body: Vec<u8>, to_brand: bool, epoch: u64) {
         let inner = self.inner.clone();
         let retry = inner.retry;
         let mut shutdown = inner.shutdown.subscribe();
@@ -300,7 +307,10 @@ impl Deliveries {
             }
             let now = inner.clock.now_unix();
             let post = async {
-                let headers = sign_notification(&inner.creds, now, &body, WebhookOptions::new())?;
+                let signer = inner.keys.notification_signer(to_brand).ok_or_else(|| {
+                    crate::Error::Internal("the sandbox holds no WeChat Pay key".into())
+                })?;
+                let headers = sign_notification_with(&signer, now, &body, WebhookOptions::new())?;
                 post_webhook_within(&url, headers, body.clone(), retry.answer_timeout).await
             };
             let result = tokio::select! {

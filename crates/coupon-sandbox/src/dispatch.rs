@@ -602,7 +602,14 @@ mod tests {
         static STORE: OnceLock<Store> = OnceLock::new();
         STORE.get_or_init(|| {
             let clock = Arc::new(wxpay_sign::ManualClock::new(1_756_000_000));
-            Store::new(&creds(), clock, EngineConfig::default()).unwrap()
+            let keys = crate::wechatpay_keys::KeyRing::new(
+                &creds(),
+                crate::WechatPayKeyMode::default(),
+                crate::DEFAULT_CERTIFICATE_VALIDITY,
+                1_756_000_000,
+            )
+            .unwrap();
+            Store::new(&creds(), Arc::new(keys), clock, EngineConfig::default()).unwrap()
         })
     }
 

@@ -24,6 +24,7 @@ use crate::persist;
 use crate::server::lock;
 use crate::state::{State, sp_key};
 use crate::timeutil::timestamp;
+use crate::wechatpay_keys::KeyRing;
 
 /// How long the state file's writer waits after a change for more changes
 /// before saving them all at once.
@@ -96,6 +97,7 @@ impl Store {
     /// state file's writer on the current Tokio runtime.
     pub(crate) fn new(
         creds: &Credentials,
+        keys: Arc<KeyRing>,
         clock: Arc<dyn Clock>,
         config: EngineConfig,
     ) -> Result<Self> {
@@ -122,6 +124,7 @@ impl Store {
         let dirty = Arc::new(Notify::new());
         let deliveries = Deliveries::new(
             creds.clone(),
+            keys,
             clock.clone(),
             config.retry,
             log,

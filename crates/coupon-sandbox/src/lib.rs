@@ -21,12 +21,14 @@
 //!   (`WECHATPAY2-SHA256-RSA2048`) on `/v3/…`, the right `brand_id`/`mchid`
 //!   and certificate serial, a timestamp within ±300 s — otherwise
 //!   `401 SIGN_ERROR` with a message saying what was wrong; brand calls must
-//!   also send `Wechatpay-Serial` with the sandbox's public key id
-//!   (`400 PARAM_ERROR` otherwise); a body must come with
+//!   also send `Wechatpay-Serial` naming a WeChat Pay key the sandbox holds —
+//!   its public key id, or a certificate serial (`400 PARAM_ERROR`
+//!   otherwise); a body must come with
 //!   `Content-Type: application/json` (image upload: `multipart/form-data`)
 //!   and an `Accept` header, if sent, must allow `application/json`
 //!   (`400 INVALID_REQUEST` otherwise);
-//! - signs every response, errors included, with its own WeChat Pay key and
+//! - signs every response, errors included, with its own WeChat Pay key — the
+//!   one the request's `Wechatpay-Serial` names when it holds it — and
 //!   sends every header WeChat Pay sends: `Wechatpay-Timestamp/Nonce/Signature/Serial`,
 //!   `Wechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048` (third-party SDKs
 //!   such as wechatpayv3 refuse answers without it), `Request-ID` — ending in
@@ -61,6 +63,15 @@
 //!   to the notify URL of each send, redelivering the same notification until
 //!   it is answered 2xx ([`WebhookRetry`]); every delivery is logged
 //!   ([`Sandbox::deliveries`], the [admin] channel);
+//! - holds WeChat Pay public keys, platform certificates or both
+//!   ([`WechatPayKeyMode`], [`SandboxBuilder::wechatpay_keys`]) and serves
+//!   `GET /v3/certificates` ([`CERTIFICATES_PATH`]): real X.509 certificates
+//!   for its keys, each encrypted with the APIv3 key as WeChat Pay does
+//!   (`404 NOT_FOUND` in the public-key mode); rotates its key on demand —
+//!   now or after a number of requests — keeping the old key for requests
+//!   that name it until it is retired ([`Sandbox::rotate_wechatpay_key`],
+//!   [`KeyRotation`], [`Sandbox::retire_wechatpay_key`], the [admin]
+//!   channel);
 //! - keeps its state in a JSON file if asked ([`SandboxBuilder::state_file`]);
 //! - injects [faults](Fault) on demand, and builds or POSTs any
 //!   [webhook](Sandbox::send_webhook) on request.
@@ -70,8 +81,10 @@
 //! - a request's head is authenticated (path prefix, `Authorization` scheme,
 //!   identity, certificate serial, timestamp window) **before** any body byte is
 //!   read; the signature, which covers the body, is checked once the body is in;
-//! - bodies are limited to [`DEFAULT_MAX_BODY_BYTES`] (1 MiB; a larger declared
-//!   `Content-Length` is refused unread) and must arrive within
+//! - bodies are limited to [`DEFAULT_MAX_BODY_BYTES`] (1 MiB; image uploads
+//!   to [`DEFAULT_MAX_UPLOAD_BODY_BYTES`], the API's 2 MiB image plus its
+//!   multipart form; a larger declared `Content-Length` is refused unread) and
+//!   must arrive within
 //!   [`DEFAULT_BODY_READ_TIMEOUT`] (30 s);
 //! - a request head must arrive within [`DEFAULT_HEADER_READ_TIMEOUT`] (30 s), a
 //!   connection without traffic and without a request in progress is closed
@@ -153,6 +166,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+mod certificates;
 mod credentials;
 mod delivery;
 mod dispatch;
@@ -172,6 +186,7 @@ mod server;
 mod state;
 mod timeutil;
 mod webhook;
+mod wechatpay_keys;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -187,7 +202,7 @@ use http::{HeaderMap, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use wxpay_sign::{Clock, SystemClock, Verifier};
+use wxpay_sign::{Clock, PlatformCertificate, PrivateKey, SystemClock, Verifier};
 
 pub use credentials::{
     BRAND_PRIVATE_KEY_FILE, Credentials, DEFAULT_BRAND_ID, DEFAULT_MCHID, ENV_FILE,
@@ -205,6 +220,10 @@ pub use webhook::{
     WebhookOptions, build_webhook, check_webhook_url, notification_body, notification_id,
     post_webhook, post_webhook_within, send_event_for, sign_notification,
 };
+pub use wechatpay_keys::{
+    CERTIFICATE_BACKDATE, DEFAULT_CERTIFICATE_VALIDITY, WechatPayKeyInfo, WechatPayKeyKind,
+    WechatPayKeyMode,
+};
 
 /// The event type of the service provider's coupon-received notification
 /// (the payload then carries `brand_id`).
@@ -216,8 +235,11 @@ use crate::server::{Shared, lock};
 
 pub use server::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UPLOAD_BODY_BYTES,
 };
+
+/// The path of the platform-certificate download the sandbox serves.
+pub const CERTIFICATES_PATH: &str = server::CERTIFICATES_PATH;
 
 /// The `Wechatpay-Serial` the sandbox sends under [`Fault::WrongSerial`].
 pub const WRONG_SERIAL: &str = server::WRONG_SERIAL;
@@ -254,6 +276,8 @@ pub struct SandboxBuilder {
     clock: Option<Arc<dyn Clock>>,
     limits: server::Limits,
     engine: engine::EngineConfig,
+    key_mode: WechatPayKeyMode,
+    certificate_validity: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -264,6 +288,8 @@ impl Default for SandboxBuilder {
             clock: None,
             limits: server::Limits::default(),
             engine: engine::EngineConfig::default(),
+            key_mode: WechatPayKeyMode::default(),
+            certificate_validity: DEFAULT_CERTIFICATE_VALIDITY,
         }
     }
 }
@@ -324,10 +350,44 @@ impl SandboxBuilder {
     }
 
     /// The largest request body read (default [`DEFAULT_MAX_BODY_BYTES`],
-    /// 1 MiB). A larger declared `Content-Length` is refused before reading; a
-    /// longer body stops being read at the limit. Either way `400 PARAM_ERROR`.
+    /// 1 MiB; image uploads: see
+    /// [`max_upload_body_bytes`](Self::max_upload_body_bytes)). A larger
+    /// declared `Content-Length` is refused before reading; a longer body
+    /// stops being read at the limit. Either way `400 PARAM_ERROR`.
     pub fn max_body_bytes(mut self, max: usize) -> Self {
         self.limits.max_body_bytes = max;
+        self
+    }
+
+    /// The largest image-upload body read (default
+    /// [`DEFAULT_MAX_UPLOAD_BODY_BYTES`]: the API's 2 MiB image limit plus
+    /// 64 KiB of multipart form; never below
+    /// [`max_body_bytes`](Self::max_body_bytes)). Only `upload-image` takes
+    /// bodies this large: every other request stays within `max_body_bytes`.
+    pub fn max_upload_body_bytes(mut self, max: usize) -> Self {
+        self.limits.max_upload_body_bytes = max;
+        self
+    }
+
+    /// Which WeChat Pay keys the sandbox signs with (default
+    /// [`WechatPayKeyMode::Both`]): public keys only (`/v3/certificates`
+    /// answers 404), platform certificates only, or both. The credentials'
+    /// WeChat Pay key pair is the public key (`wechatpay_public_key_id`) and
+    /// the first certificate.
+    pub fn wechatpay_keys(mut self, mode: WechatPayKeyMode) -> Self {
+        self.key_mode = mode;
+        self
+    }
+
+    /// How long the platform certificates the sandbox issues (at start and at
+    /// each rotation) are valid from the moment they are issued, on the
+    /// sandbox's clock (default [`DEFAULT_CERTIFICATE_VALIDITY`], five
+    /// years). Each is also valid from [`CERTIFICATE_BACKDATE`] before it.
+    /// The sandbox never replaces an expired certificate by itself: it keeps
+    /// signing with it, and clients refuse its answers
+    /// (`CertificateExpired`), until it is rotated.
+    pub fn certificate_validity(mut self, validity: Duration) -> Self {
+        self.certificate_validity = validity;
         self
     }
 
@@ -387,7 +447,13 @@ impl SandboxBuilder {
                 .map_err(|e| Error::Internal(format!("key generation task failed: {e}")))??,
         };
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let store = engine::Store::new(&creds, clock.clone(), self.engine)?;
+        let keys = Arc::new(wechatpay_keys::KeyRing::new(
+            &creds,
+            self.key_mode,
+            self.certificate_validity,
+            clock.now_unix(),
+        )?);
+        let store = engine::Store::new(&creds, keys.clone(), clock.clone(), self.engine)?;
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -399,10 +465,10 @@ impl SandboxBuilder {
             source,
         })?;
         let prefix = credentials::random_hex::<6>()?;
-        let shared = Arc::new(Shared::new(creds, clock, store, prefix, self.limits));
+        let shared = Arc::new(Shared::new(creds, clock, keys, store, prefix, self.limits));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(server::accept_loop(listener, shared.clone(), shutdown_rx));
-        tracing::info!(%addr, "sandbox: listening");
+        tracing::info!(%addr, wechatpay_keys = %self.key_mode, "sandbox: listening");
         Ok(Sandbox {
             shared,
             addr,
@@ -443,17 +509,84 @@ impl Sandbox {
         self.shared.clock.clone()
     }
 
-    /// A verifier holding the sandbox's WeChat Pay public key, on the sandbox's clock.
+    /// A verifier holding the sandbox's WeChat Pay keys now (public keys and
+    /// platform certificates, retired ones excepted), on the sandbox's clock.
     pub fn verifier(&self) -> Result<Verifier> {
-        let creds = &self.shared.creds;
         Verifier::builder()
-            .public_key(
-                creds.wechatpay_public_key_id.clone(),
-                creds.wechatpay_public_key.clone(),
-            )
+            .keys(self.shared.keys.key_set())
             .clock(self.shared.clock.clone())
             .build()
             .map_err(Error::crypto("building a verifier"))
+    }
+
+    /// The kinds of WeChat Pay key the sandbox signs with.
+    pub fn wechatpay_key_mode(&self) -> WechatPayKeyMode {
+        self.shared.keys.mode()
+    }
+
+    /// Every WeChat Pay key of the sandbox, oldest first, retired ones
+    /// included (public material only).
+    pub fn wechatpay_keys(&self) -> Vec<WechatPayKeyInfo> {
+        self.shared.keys.infos()
+    }
+
+    /// The platform certificates `/v3/certificates` delivers now, newest
+    /// first (none in the public-key mode).
+    pub fn platform_certificates(&self) -> Vec<PlatformCertificate> {
+        self.shared.keys.certificates()
+    }
+
+    /// Rotates the sandbox's WeChat Pay key now, with a freshly generated
+    /// key pair: see [`Sandbox::rotate_wechatpay_key_with`].
+    pub async fn rotate_wechatpay_key(&self) -> Result<WechatPayKeyInfo> {
+        self.rotate_wechatpay_key_with(KeyRotation::new())
+            .await?
+            .ok_or_else(|| Error::Internal("a rotation without delay was not made".into()))
+    }
+
+    /// Rotates the sandbox's WeChat Pay key as `rotation` says: adds a new
+    /// key — a platform certificate (new serial, valid from now for
+    /// [`certificate_validity`](SandboxBuilder::certificate_validity)) in the
+    /// certificates and both modes, a public key (new `PUB_KEY_ID_…`) in the
+    /// public-key mode — and makes it the **default**: it signs the answers to
+    /// requests naming no key or naming it, and the notifications (brand
+    /// notifications keep a public key when there is one). The keys of before
+    /// stay valid for requests that name them (old and new in flight) until
+    /// retired ([`KeyRotation::retire_previous`],
+    /// [`Sandbox::retire_wechatpay_key`]).
+    ///
+    /// Returns the new key, or `None` when the rotation waits for
+    /// [`KeyRotation::after_requests`] requests (it is made as the last of
+    /// them arrives, which is still answered with the keys of before).
+    pub async fn rotate_wechatpay_key_with(
+        &self,
+        rotation: KeyRotation,
+    ) -> Result<Option<WechatPayKeyInfo>> {
+        let key = match rotation.key {
+            Some(key) => key,
+            None => tokio::task::spawn_blocking(PrivateKey::generate)
+                .await
+                .map_err(|e| Error::Internal(format!("key generation task failed: {e}")))?
+                .map_err(Error::crypto("generating an RSA key"))?,
+        };
+        self.shared.keys.schedule_rotation(
+            rotation.after_requests,
+            key,
+            rotation.retire_previous,
+            self.shared.clock.now_unix(),
+        )
+    }
+
+    /// Retires the WeChat Pay key `id` (a `PUB_KEY_ID_…` or a certificate
+    /// serial): it is withdrawn — no longer listed by `/v3/certificates`,
+    /// accepted as a brand call's `Wechatpay-Serial`, or used to sign answers
+    /// and notifications (requests naming it get the default key). Only a
+    /// certificate download naming it is still signed with it, so that a
+    /// client holding nothing else fetches its successor under a signature it
+    /// trusts. The default key, and the last key of its kind, cannot be
+    /// retired: rotate first.
+    pub fn retire_wechatpay_key(&self, id: &str) -> Result<WechatPayKeyInfo> {
+        self.shared.keys.retire(id)
     }
 
     /// Queues `fault` for the next `times` requests (after any faults already
@@ -515,6 +648,12 @@ impl Sandbox {
     /// How many HTTP requests reached the sandbox so far (all paths, all outcomes).
     pub fn requests_seen(&self) -> u64 {
         self.shared.requests_seen.load(Ordering::SeqCst)
+    }
+
+    /// How many of them were certificate downloads (`/v3/certificates`, all
+    /// outcomes, faults included).
+    pub fn certificate_requests(&self) -> u64 {
+        self.shared.certificate_requests.load(Ordering::SeqCst)
     }
 
     /// How many stocks `product_coupon_id` has now (seeded + created).
@@ -636,14 +775,22 @@ impl Sandbox {
         ))
     }
 
-    /// The headers and body of the webhook for `event`, signed now (see [`build_webhook`]).
+    /// The headers and body of the webhook for `event`, signed now (see
+    /// [`build_webhook`]) with the key of a notification to the brand: the
+    /// newest public key, or the default key when the sandbox has none.
     pub fn build_webhook(
         &self,
         event: &ProductCouponSendEvent,
         options: WebhookOptions,
     ) -> Result<(HeaderMap, Vec<u8>)> {
-        build_webhook(
+        let signer = self
+            .shared
+            .keys
+            .notification_signer(true)
+            .ok_or_else(|| Error::Internal("the sandbox holds no WeChat Pay key".into()))?;
+        webhook::build_webhook_with(
             &self.shared.creds,
+            &signer,
             self.shared.clock.now_unix(),
             event,
             options,
@@ -680,6 +827,48 @@ impl Sandbox {
             let _ = task.await;
         }
         self.shared.store.shutdown().await;
+    }
+}
+
+/// How to rotate the sandbox's WeChat Pay key
+/// ([`Sandbox::rotate_wechatpay_key_with`]): now or after some requests,
+/// keeping or retiring the key of before, with a key of your own or a
+/// generated one.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct KeyRotation {
+    /// Retire the newest key of the same kind as the new one (the certificate
+    /// or public key it replaces) at once.
+    pub retire_previous: bool,
+    /// Rotate once this many more requests have arrived (0: now). Admin
+    /// requests do not count.
+    pub after_requests: u64,
+    /// The new key pair (default: a freshly generated RSA-2048 key).
+    pub key: Option<PrivateKey>,
+}
+
+impl KeyRotation {
+    /// A rotation now, keeping the key of before, with a generated key.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Retires the key it replaces at once.
+    pub fn retire_previous(mut self) -> Self {
+        self.retire_previous = true;
+        self
+    }
+
+    /// Waits until `requests` more requests have arrived.
+    pub fn after_requests(mut self, requests: u64) -> Self {
+        self.after_requests = requests;
+        self
+    }
+
+    /// Rotates to `key` (generating one is the slow part; tests share keys).
+    pub fn with_key(mut self, key: PrivateKey) -> Self {
+        self.key = Some(key);
+        self
     }
 }
 

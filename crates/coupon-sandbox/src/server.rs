@@ -34,9 +34,15 @@ use crate::credentials::Credentials;
 use crate::engine::Store;
 use crate::fault::{Fault, FaultQueue};
 use crate::respond::ApiError;
+use crate::wechatpay_keys::KeyRing;
 
-/// Default largest request body accepted: 1 MiB.
+/// Default largest request body accepted: 1 MiB (image uploads: see
+/// [`DEFAULT_MAX_UPLOAD_BODY_BYTES`]).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Default largest image-upload body accepted: 2 MiB (the API's image limit)
+/// plus 64 KiB for the multipart form around it (boundaries, part headers and
+/// the `meta` JSON).
+pub const DEFAULT_MAX_UPLOAD_BODY_BYTES: usize = (2 << 20) + (64 << 10);
 /// Default time a client has to send a request's head (request line and
 /// headers) once the server waits for one: 30 s.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,6 +63,7 @@ pub(crate) struct Limits {
     pub idle_timeout: Duration,
     pub max_connections: usize,
     pub max_body_bytes: usize,
+    pub max_upload_body_bytes: usize,
 }
 
 impl Default for Limits {
@@ -67,6 +74,7 @@ impl Default for Limits {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_upload_body_bytes: DEFAULT_MAX_UPLOAD_BODY_BYTES,
         }
     }
 }
@@ -76,17 +84,22 @@ pub(crate) const STALE_BY_SECS: i64 = 600;
 pub(crate) const WRONG_SERIAL: &str = "PUB_KEY_ID_SANDBOX_UNKNOWN_KEY";
 /// The `Request-ID` response header.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+/// The platform-certificate download, served beside the operation table.
+pub(crate) const CERTIFICATES_PATH: &str = "/v3/certificates";
 
 /// State shared by every connection.
 pub(crate) struct Shared {
     pub creds: Credentials,
     pub clock: Arc<dyn Clock>,
-    pub signer: ResponseSigner,
+    /// The WeChat Pay keys answers and notifications are signed with.
+    pub keys: Arc<KeyRing>,
     pub brand_public_key: PublicKey,
     pub mch_public_key: PublicKey,
     pub store: Store,
     pub faults: Mutex<FaultQueue>,
     pub requests_seen: AtomicU64,
+    /// Requests to `/v3/certificates` (every outcome).
+    pub certificate_requests: AtomicU64,
     pub request_id_prefix: String,
     pub limits: Limits,
     /// One permit per open connection (at most `limits.max_connections`).
@@ -353,10 +366,33 @@ where
     let request_id = format!("{}{seq:012X}", shared.request_id_prefix);
     // The admin channel: no WeChat Pay authentication, no faults.
     if let Some((status, body)) =
-        crate::admin::handle(&shared, req.method(), req.uri(), req.headers())
+        crate::admin::handle(&shared, req.method(), req.uri(), req.headers()).await
     {
-        return Ok(finish(&shared, status, body, None, &request_id, false));
+        let signer = shared.keys.answer_signer(None);
+        return Ok(finish(
+            &shared,
+            signer.as_ref(),
+            status,
+            body,
+            None,
+            &request_id,
+            false,
+        ));
     }
+    // The key the answer is signed with is the one the request names, when
+    // held; chosen before a rotation this request may make due.
+    let named = req
+        .headers()
+        .get(WECHATPAY_SERIAL)
+        .and_then(|v| v.to_str().ok());
+    let signer = if req.uri().path() == CERTIFICATES_PATH {
+        shared.certificate_requests.fetch_add(1, Ordering::SeqCst);
+        shared.keys.download_signer(named)
+    } else {
+        shared.keys.answer_signer(named)
+    };
+    let signer = signer.as_ref();
+    shared.keys.request_arrived(shared.clock.now_unix());
     let fault = lock(&shared.faults).take();
     let (parts, body) = req.into_parts();
     tracing::debug!(method = %parts.method, path = %parts.uri.path(), request_id, ?fault, "sandbox: request");
@@ -370,6 +406,7 @@ where
         };
         return Ok(finish(
             &shared,
+            signer,
             err.status,
             err.to_json(),
             None,
@@ -406,7 +443,15 @@ where
         Some(code) => format!("{request_id}-{code}"),
         None => request_id,
     };
-    Ok(finish(&shared, status, bytes, fault, &request_id, false))
+    Ok(finish(
+        &shared,
+        signer,
+        status,
+        bytes,
+        fault,
+        &request_id,
+        false,
+    ))
 }
 
 /// Reads the body of an authenticated request: refused at once when its
@@ -417,7 +462,11 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + Unpin,
     B::Error: Into<BodyError>,
 {
-    let max = limits.max_body_bytes;
+    let max = if is_image_upload(parts) {
+        limits.max_upload_body_bytes.max(limits.max_body_bytes)
+    } else {
+        limits.max_body_bytes
+    };
     let too_large = |what: String| {
         ApiError::param(
             "/",
@@ -457,9 +506,17 @@ where
     }
 }
 
-/// Signs `body` (applying signature faults) and builds the response.
+/// Whether the request is an image upload, whose body may be larger than
+/// others: the API takes images up to 2 MiB.
+fn is_image_upload(parts: &Parts) -> bool {
+    coupon_model::operation::route(parts.method.as_str(), parts.uri.path())
+        .is_ok_and(|found| found.spec.body == coupon_model::operation::BodyKind::Multipart)
+}
+
+/// Signs `body` with `signer` (applying signature faults) and builds the response.
 fn finish(
     shared: &Shared,
+    signer: Option<&ResponseSigner>,
     status: StatusCode,
     body: Vec<u8>,
     fault: Option<Fault>,
@@ -472,8 +529,12 @@ fn finish(
     } else {
         now
     };
-    let signed = wxpay_sign::try_generate_nonce()
-        .and_then(|nonce| shared.signer.sign(&body, timestamp, &nonce));
+    let signed = match signer {
+        Some(signer) => wxpay_sign::try_generate_nonce()
+            .and_then(|nonce| signer.sign(&body, timestamp, &nonce))
+            .map_err(|e| e.to_string()),
+        None => Err("the sandbox holds no WeChat Pay key".to_owned()),
+    };
     let mut builder = Response::builder()
         .status(status)
         .header(CONTENT_TYPE, "application/json")
@@ -572,6 +633,10 @@ fn dispatch(
     body: &[u8],
     pre: &Preauthenticated,
 ) -> Result<Vec<u8>, ApiError> {
+    if parts.uri.path() == CERTIFICATES_PATH {
+        authenticate(shared, parts, body, pre)?;
+        return crate::certificates::answer(shared, parts);
+    }
     let routed = crate::dispatch::route(parts);
     let signed = crate::dispatch::signed_body(&routed, parts, body);
     authenticate(shared, parts, &signed, pre)?;
@@ -723,12 +788,17 @@ fn authenticate(
             .headers
             .get(WECHATPAY_SERIAL)
             .and_then(|v| v.to_str().ok());
-        if sent != Some(creds.wechatpay_public_key_id.as_str()) {
+        if !sent.is_some_and(|s| shared.keys.holds(s)) {
+            let held = shared.keys.active_ids().join(", ");
             let message = match sent {
-                None => "缺少 Wechatpay-Serial 头 (brand calls must send Wechatpay-Serial: the WeChat Pay public key id)".to_owned(),
+                None => format!(
+                    "缺少 Wechatpay-Serial 头 (brand calls must send Wechatpay-Serial: the id of a WeChat Pay key of brand {}, one of {held})",
+                    creds.brand_id
+                ),
                 Some(s) => format!(
-                    "Wechatpay-Serial 与品牌不匹配 ({s:?} is not the WeChat Pay public key id of brand {}; send {:?})",
-                    creds.brand_id, creds.wechatpay_public_key_id
+                    "Wechatpay-Serial 与品牌不匹配 ({:?} is not a WeChat Pay key of brand {}; send one of {held})",
+                    coupon_model::text::excerpt(s, 64),
+                    creds.brand_id
                 ),
             };
             return Err(ApiError::param("Wechatpay-Serial", "header", message));
@@ -741,15 +811,13 @@ impl Shared {
     pub(crate) fn new(
         creds: Credentials,
         clock: Arc<dyn Clock>,
+        keys: Arc<KeyRing>,
         store: Store,
         request_id_prefix: String,
         limits: Limits,
     ) -> Self {
         Self {
-            signer: ResponseSigner::new(
-                creds.wechatpay_public_key_id.clone(),
-                creds.wechatpay_private_key.clone(),
-            ),
+            keys,
             brand_public_key: creds.brand_private_key.public_key(),
             mch_public_key: creds.mch_private_key.public_key(),
             creds,
@@ -757,6 +825,7 @@ impl Shared {
             store,
             faults: Mutex::new(FaultQueue::default()),
             requests_seen: AtomicU64::new(0),
+            certificate_requests: AtomicU64::new(0),
             request_id_prefix,
             connections: Arc::new(Semaphore::new(
                 limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),

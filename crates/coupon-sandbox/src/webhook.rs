@@ -121,6 +121,22 @@ pub fn build_webhook(
     event: &ProductCouponSendEvent,
     options: WebhookOptions,
 ) -> Result<(HeaderMap, Vec<u8>)> {
+    let signer = ResponseSigner::new(
+        credentials.wechatpay_public_key_id.clone(),
+        credentials.wechatpay_private_key.clone(),
+    );
+    build_webhook_with(credentials, &signer, now_unix, event, options)
+}
+
+/// [`build_webhook`] signed with `signer` (the resource still encrypted with
+/// the APIv3 key of `credentials`).
+pub(crate) fn build_webhook_with(
+    credentials: &Credentials,
+    signer: &ResponseSigner,
+    now_unix: i64,
+    event: &ProductCouponSendEvent,
+    options: WebhookOptions,
+) -> Result<(HeaderMap, Vec<u8>)> {
     let plaintext = serde_json::to_vec(event).map_err(|source| Error::Json {
         what: "the SEND event",
         source,
@@ -133,7 +149,7 @@ pub fn build_webhook(
         "商品券用户领券通知",
         &plaintext,
     )?;
-    let headers = sign_notification(credentials, now_unix, &body, options)?;
+    let headers = sign_notification_with(signer, now_unix, &body, options)?;
     Ok((headers, body))
 }
 
@@ -209,6 +225,16 @@ pub fn sign_notification(
         credentials.wechatpay_public_key_id.clone(),
         credentials.wechatpay_private_key.clone(),
     );
+    sign_notification_with(&signer, now_unix, body, options)
+}
+
+/// [`sign_notification`] with `signer` (its key and `Wechatpay-Serial`).
+pub(crate) fn sign_notification_with(
+    signer: &ResponseSigner,
+    now_unix: i64,
+    body: &[u8],
+    options: WebhookOptions,
+) -> Result<HeaderMap> {
     let timestamp = if options.stale_timestamp {
         now_unix - STALE_BY_SECS
     } else {

@@ -1,6 +1,6 @@
 //! `sandbox`: run the local WeChat Pay look-alike until interrupted; and
-//! `sandbox deliveries` / `sandbox reset` against a running one (its
-//! loopback-only admin channel).
+//! `sandbox deliveries` / `reset` / `keys` / `rotate-key` / `retire-key`
+//! against a running one (its loopback-only admin channel).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use coupon_sandbox::{Credentials, ENV_FILE, Sandbox};
+use coupon_sandbox::{Credentials, ENV_FILE, KeyRotation, Sandbox, WechatPayKeyMode};
 
 use crate::error::CliError;
 use crate::output::{note, print_json};
@@ -31,6 +31,42 @@ enum SandboxAction {
     /// Reset a running sandbox to its seeded state (every object created
     /// since is gone, the delivery log emptied).
     Reset(AdminArgs),
+    /// Print the WeChat Pay keys of a running sandbox as JSON: its key mode
+    /// and every key (PUB_KEY_ID_… or certificate serial, kind, default,
+    /// retired, validity, public key and certificate PEM), oldest first.
+    Keys(AdminArgs),
+    /// Rotate the WeChat Pay key of a running sandbox: a new certificate (a
+    /// new public key in the public-key mode) becomes the default; the old
+    /// key still answers requests naming it until it is retired. Prints the
+    /// new key and every key as JSON.
+    RotateKey(RotateArgs),
+    /// Retire a WeChat Pay key of a running sandbox (not the default one):
+    /// no longer listed by /v3/certificates nor used to sign, except a
+    /// certificate download naming it. Prints the keys as JSON.
+    RetireKey(RetireArgs),
+}
+
+#[derive(Debug, Args)]
+struct RotateArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// Retire the key the new one replaces at once.
+    #[arg(long)]
+    retire_previous: bool,
+    /// Rotate once this many more requests have arrived (admin requests do
+    /// not count) instead of now.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    after_requests: u64,
+}
+
+#[derive(Debug, Args)]
+struct RetireArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// The key to retire: its PUB_KEY_ID_… or certificate serial (see
+    /// `sandbox keys`).
+    #[arg(value_name = "ID")]
+    id: String,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +102,31 @@ struct RunArgs {
     /// Seconds new product coupons and stocks stay AUDITING.
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     review_delay: u64,
+    /// Which WeChat Pay keys the sandbox signs with: `public-key` (GET
+    /// /v3/certificates answers 404, wxpay.env names the public key),
+    /// `certificates` (platform certificates only; wxpay.env names no public
+    /// key, so clients download the certificates with WXPAY_APIV3_KEY) or
+    /// `both` (an account migrating: answers are signed with the key the
+    /// request's Wechatpay-Serial names, by default the public key).
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "both",
+        value_parser = parse_key_mode
+    )]
+    wechatpay_keys: WechatPayKeyMode,
+    /// Rotate the WeChat Pay key once this many requests have arrived (the
+    /// last of them is still answered with the first key), so that a
+    /// client's key refresh can be seen from one `call --repeat`. Later
+    /// rotations: `wxpay-coupon sandbox rotate-key`.
+    #[arg(long, value_name = "N")]
+    rotate_after: Option<u64>,
+}
+
+fn parse_key_mode(value: &str) -> Result<WechatPayKeyMode, String> {
+    value
+        .parse()
+        .map_err(|e: coupon_sandbox::Error| e.to_string())
 }
 
 pub(crate) async fn run(args: SandboxArgs) -> Result<(), CliError> {
@@ -81,6 +142,44 @@ pub(crate) async fn run(args: SandboxArgs) -> Result<(), CliError> {
                 admin.base_url
             ));
             Ok(())
+        }
+        Some(SandboxAction::Keys(admin)) => {
+            let keys = coupon_sandbox::admin::wechatpay_keys(&admin.base_url).await?;
+            print_json(&serde_json::json!({ "mode": keys.mode, "keys": keys.keys }))
+        }
+        Some(SandboxAction::RotateKey(args)) => {
+            let rotation = coupon_sandbox::admin::rotate_wechatpay_key(
+                &args.admin.base_url,
+                args.retire_previous,
+                args.after_requests,
+            )
+            .await?;
+            match &rotation.rotated {
+                Some(key) => note(format!(
+                    "the sandbox at {} now signs with {}",
+                    args.admin.base_url, key.id
+                )),
+                None => note(format!(
+                    "the sandbox at {} rotates its key once {} more request(s) have arrived",
+                    args.admin.base_url, rotation.after_requests
+                )),
+            }
+            print_json(&serde_json::json!({
+                "rotated": rotation.rotated,
+                "after_requests": rotation.after_requests,
+                "retire_previous": rotation.retire_previous,
+                "mode": rotation.mode,
+                "keys": rotation.keys,
+            }))
+        }
+        Some(SandboxAction::RetireKey(args)) => {
+            let keys =
+                coupon_sandbox::admin::retire_wechatpay_key(&args.admin.base_url, &args.id).await?;
+            note(format!(
+                "the sandbox at {} retired {}",
+                args.admin.base_url, args.id
+            ));
+            print_json(&serde_json::json!({ "mode": keys.mode, "keys": keys.keys }))
         }
         None => serve(args.run).await,
     }
@@ -107,6 +206,7 @@ async fn serve(args: RunArgs) -> Result<(), CliError> {
         .listen(args.listen)
         .credentials(credentials)
         .review_delay(Duration::from_secs(args.review_delay))
+        .wechatpay_keys(args.wechatpay_keys)
         .fresh_state(args.reset);
     if let Some(url) = &args.notify_url {
         builder = builder.notify_url(url.clone());
@@ -115,8 +215,15 @@ async fn serve(args: RunArgs) -> Result<(), CliError> {
         builder = builder.state_file(path.clone());
     }
     let sandbox = builder.start().await?;
+    if let Some(requests) = args.rotate_after {
+        sandbox
+            .rotate_wechatpay_key_with(KeyRotation::new().after_requests(requests))
+            .await?;
+    }
     let base_url = sandbox.base_url();
-    sandbox.credentials().write_keys_dir(&dir, &base_url)?;
+    sandbox
+        .credentials()
+        .write_keys_dir_for(&dir, &base_url, args.wechatpay_keys)?;
 
     // The base URL is the first line of stdout, flushed, so scripts can read it.
     {
@@ -145,7 +252,23 @@ async fn serve(args: RunArgs) -> Result<(), CliError> {
     if let Some(path) = &args.state_file {
         note(format!("state kept in {}", path.display()));
     }
+    note(format!(
+        "WeChat Pay keys: {} ({})",
+        args.wechatpay_keys,
+        match args.wechatpay_keys {
+            WechatPayKeyMode::PublicKey => "public key only; /v3/certificates answers 404",
+            WechatPayKeyMode::Certificates =>
+                "platform certificates only; clients download them with WXPAY_APIV3_KEY",
+            _ => "public key and platform certificates",
+        }
+    ));
+    if let Some(requests) = args.rotate_after {
+        note(format!(
+            "the WeChat Pay key rotates once {requests} request(s) have arrived"
+        ));
+    }
     note("deliveries: wxpay-coupon sandbox deliveries · reset: wxpay-coupon sandbox reset");
+    note("keys: wxpay-coupon sandbox keys · rotate-key [--retire-previous] · retire-key ID");
     note("press Ctrl-C to stop");
 
     wait_for_interrupt().await?;
