@@ -174,7 +174,6 @@ enum OpRequest {
     List(ListStocksRequest),
 }
 
-
 /// What one call of an operation signs and verifies.
 struct Shape {
     signer: Signer,
@@ -209,9 +208,9 @@ impl Clients {
                 .with_brand_id(self.brand_id.as_str()),
             )),
             Op::Get => OpRequest::Get(GetProductCouponRequest::new(seed::PRODUCT_COUPON_ID)),
-            Op::List => OpRequest::List(
-                ListStocksRequest::new(seed::PRODUCT_COUPON_ID).with_page_size(20),
-            ),
+            Op::List => {
+                OpRequest::List(ListStocksRequest::new(seed::PRODUCT_COUPON_ID).with_page_size(20))
+            }
         }
     }
 
@@ -584,7 +583,14 @@ fn main() -> Result<()> {
     );
     println!(
         "{:<38} {:>5} {:>6} {:>9} {:>13} {:>13} {:>7} {:>9}",
-        "operation", "tasks", "calls", "calls/s", "client µs/call", "backend s+v µs", "× floor", "× backend"
+        "operation",
+        "tasks",
+        "calls",
+        "calls/s",
+        "client µs/call",
+        "backend s+v µs",
+        "× floor",
+        "× backend"
     );
     for (m, backend, answer_len) in &rows {
         println!(
@@ -599,7 +605,10 @@ fn main() -> Result<()> {
             m.client_ns_per_call / backend,
         );
     }
-    println!("goal: ≤ 1.35 × floor with aws-lc (issue 11), 1 and {tasks} tasks · load average {}", load_average());
+    println!(
+        "goal: ≤ 1.35 × floor with aws-lc (issue 11), 1 and {tasks} tasks · load average {}",
+        load_average()
+    );
 
     // The sandbox under load: list-stocks, then sends, with a probe.
     let request = ListStocksRequest::new(seed::PRODUCT_COUPON_ID).with_page_size(20);
