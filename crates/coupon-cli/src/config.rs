@@ -151,7 +151,7 @@ pub struct PartnerConfig {
 #[command(next_help_heading = "Configuration (flags or environment)")]
 pub struct AnySideConfig {
     #[command(flatten)]
-    hosts: HostArgs,
+    pub(crate) hosts: HostArgs,
 
     #[command(flatten)]
     brand: BrandIdentityArgs,

@@ -22,6 +22,11 @@
 //!   (any operation of the table; the body is the wire JSON, read into the
 //!   operation's typed body with unknown fields refused; `--repeat N` makes
 //!   the call N times in one process and reports key changes on stderr)
+//! - `bench [NAME] [--partner] [--param KEY=VALUE]… [--calls N] [--concurrency C] [--base-url URL] [--allow-host HOST]… [--production]`
+//!   (calls/s, client CPU per call and latency of one operation, sequential
+//!   then concurrent; without `--base-url` against a sandbox started in
+//!   process, its threads not counted; production hosts only with
+//!   `--production`, other non-loopback hosts only with `--allow-host`)
 //! - `certificates download [--out DIR]` (the service provider's WeChat Pay
 //!   platform certificates as PEM with serial and validity; exit 2 for a
 //!   public-key-only account)

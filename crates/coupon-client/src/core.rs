@@ -47,8 +47,9 @@ impl AttemptHook for SignEachAttempt<'_> {
             attempt.path_and_query,
             self.signed_body.unwrap_or(attempt.body),
         );
+        // The header text becomes the sent value as it is (no copy).
         let authorization = self.signer.sign_with_clock(&request, self.clock)?;
-        headers.insert(AUTHORIZATION, authorization.to_header_value());
+        headers.insert(AUTHORIZATION, authorization.into_header_value());
         Ok(())
     }
 }
@@ -72,11 +73,9 @@ impl Core {
             RequestTemplate::new(wire.method, wire.path_and_query, wire.path_template)
                 .with_header(ACCEPT, HeaderValue::from_static("application/json"))
                 .idempotent(wire.idempotent);
-        if let Some(content_type) = &wire.content_type {
-            let value = HeaderValue::from_str(content_type)
-                .map_err(|_| Error::Config(format!("unusable Content-Type {content_type:?}")))?;
+        if let Some(content_type) = wire.content_type {
             template = template
-                .with_header(CONTENT_TYPE, value)
+                .with_header(CONTENT_TYPE, content_type)
                 .with_body(wire.body);
         }
         let serial = match serial {
@@ -84,12 +83,7 @@ impl Core {
             None => self.keys.request_serial(),
         };
         if let Some(serial) = serial {
-            let value = HeaderValue::from_str(&serial).map_err(|_| {
-                Error::Config(format!(
-                    "the WeChat Pay key id {serial:?} cannot be sent as the Wechatpay-Serial header; copy the id (PUB_KEY_ID_…) exactly from the merchant platform"
-                ))
-            })?;
-            template = template.with_header(WECHATPAY_SERIAL, value);
+            template = template.with_header(WECHATPAY_SERIAL, serial_header(serial)?);
         }
         let signed_body: Option<Bytes> = wire.signed_body;
         let hook = SignEachAttempt {
@@ -102,7 +96,8 @@ impl Core {
             .execute(&template, &hook)
             .await
             .map_err(map_transport)?;
-        let request_id = response.request_id().map(str::to_owned);
+        // The Request-ID is copied out of the response only for an error.
+        let request_id = || response.request_id().map(str::to_owned);
         if !response.is_success() {
             // Error answers are often unsigned; a signed one is marked verified.
             let verified = self
@@ -113,7 +108,7 @@ impl Core {
             return Err(Error::Api(Box::new(ApiError::from_response(
                 response.status(),
                 response.body(),
-                request_id,
+                request_id(),
                 verified,
             ))));
         }
@@ -126,22 +121,54 @@ impl Core {
             .await
         {
             tracing::warn!(
-                request_id = request_id.as_deref().unwrap_or(""),
+                request_id = response.request_id().unwrap_or(""),
                 probe = source.is_signature_probe(),
                 "response failed signature verification and was discarded"
             );
             return Err(Error::Verification {
                 source,
                 status: Some(response.status()),
-                request_id,
+                request_id: request_id(),
             });
         }
-        serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
+        decode_json(response.body()).map_err(|source| Error::Decode {
             source,
             what: O::SPEC.response_type,
-            request_id,
+            request_id: request_id(),
         })
     }
+}
+
+/// `body` as JSON of `T`. The body is checked to be UTF-8 once, as a whole,
+/// and then parsed as text, so the parser does not validate every string it
+/// meets again (on a page of 20 stocks: ≈ 2 000 strings, ≈ 20 % of the
+/// client's own instructions for the call). A body that is not UTF-8 is
+/// parsed as bytes, for the same error as before.
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+}
+
+/// The `Wechatpay-Serial` value: the id's text becomes the header value as
+/// it is (no copy).
+fn serial_header(serial: String) -> Result<HeaderValue, Error> {
+    let unusable = |serial: &str| {
+        Error::Config(format!(
+            "the WeChat Pay key id {serial:?} cannot be sent as the Wechatpay-Serial header; copy the id (PUB_KEY_ID_…) exactly from the merchant platform"
+        ))
+    };
+    // What `HeaderValue` refuses: control characters other than tab, DEL.
+    if serial
+        .bytes()
+        .any(|b| (b < b' ' && b != b'\t') || b == 0x7f)
+    {
+        return Err(unusable(&serial));
+    }
+    HeaderValue::try_from(serial).map_err(|_| unusable("…"))
 }
 
 /// A signing failure inside the hook surfaces as a signing error, not a transport one.
@@ -155,4 +182,31 @@ pub(crate) fn map_transport(error: coupon_http::Error) -> Error {
         }
     }
     Error::Transport(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_json;
+
+    #[test]
+    fn json_is_decoded_from_text_and_bad_bytes_fail_as_before() {
+        let value: serde_json::Value =
+            decode_json("{\"name\":\"满减券\",\"n\":[1,2]}".as_bytes()).unwrap();
+        assert_eq!(value["name"], "满减券");
+        assert_eq!(value["n"][1], 2);
+        // Not UTF-8 (inside a string, and outside one): the same error as from bytes.
+        for body in [
+            &b"{\"name\":\"\xff\"}"[..],
+            &b"{\"n\":1}\xff"[..],
+            b"{\"n\":",
+        ] {
+            let ours = decode_json::<serde_json::Value>(body)
+                .unwrap_err()
+                .to_string();
+            let before = serde_json::from_slice::<serde_json::Value>(body)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(ours, before);
+        }
+    }
 }

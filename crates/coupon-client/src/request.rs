@@ -8,7 +8,7 @@ use bytes::Bytes;
 use coupon_model::ids::BrandId;
 use coupon_model::media::{ImageFile, ImageMeta};
 use coupon_model::operation::{BodyKind, BrandIdPlacement, HttpMethod, Operation, Side};
-use http::Method;
+use http::{HeaderValue, Method};
 
 use crate::encode;
 use crate::error::Error;
@@ -21,7 +21,7 @@ pub(crate) struct WireRequest {
     /// The bytes sent.
     pub(crate) body: Bytes,
     /// The `Content-Type` of `body`, when there is one.
-    pub(crate) content_type: Option<String>,
+    pub(crate) content_type: Option<HeaderValue>,
     /// The body text the signature covers when it differs from `body`
     /// (multipart: the `meta` JSON).
     pub(crate) signed_body: Option<Bytes>,
@@ -128,14 +128,20 @@ pub(crate) fn build<O: Operation>(
                     Error::Config(format!("could not serialise the {} body: {e}", spec.name))
                 })?
                 .unwrap_or_default();
-            (Bytes::from(body), Some("application/json".to_owned()), None)
+            (
+                Bytes::from(body),
+                Some(HeaderValue::from_static("application/json")),
+                None,
+            )
         }
         BodyKind::Multipart => {
             let (meta, file) = multipart_parts(operation)?;
             let multipart = Multipart::new(&meta, file)?;
+            let content_type = HeaderValue::try_from(multipart.content_type)
+                .map_err(|_| Error::Config("unusable multipart Content-Type".to_owned()))?;
             (
                 multipart.body,
-                Some(multipart.content_type),
+                Some(content_type),
                 Some(multipart.meta_json),
             )
         }

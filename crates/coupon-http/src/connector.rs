@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::Uri;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client;
@@ -307,8 +307,7 @@ impl HyperConnector {
         if declared.is_some_and(|len| len > limit as u64) {
             return Err(Error::body_too_large(limit));
         }
-        let body = Limited::new(body, limit)
-            .collect()
+        let body = collect(Limited::new(body, limit), declared)
             .await
             .map_err(|e| {
                 if e.is::<LengthLimitError>() {
@@ -316,10 +315,48 @@ impl HyperConnector {
                 } else {
                     Error::io(e)
                 }
-            })?
-            .to_bytes();
+            })?;
         Ok(http::Response::from_parts(parts, body))
     }
+}
+
+/// The whole body: a body that arrives in one frame is returned as it is
+/// (no copy); one in several frames is copied once into a buffer sized from
+/// `Content-Length` (`declared`, already checked against the limit).
+/// Trailers are ignored.
+async fn collect<B>(mut body: B, declared: Option<u64>) -> Result<Bytes, B::Error>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+{
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        if data.is_empty() {
+            continue;
+        }
+        if let Some(buf) = joined.as_mut() {
+            buf.extend_from_slice(&data);
+        } else if let Some(head) = first.take() {
+            let total = head.len() + data.len();
+            let capacity = declared
+                .and_then(|len| usize::try_from(len).ok())
+                .map_or(total, |len| len.max(total));
+            let mut buf = BytesMut::with_capacity(capacity);
+            buf.extend_from_slice(&head);
+            buf.extend_from_slice(&data);
+            joined = Some(buf);
+        } else {
+            first = Some(data);
+        }
+    }
+    Ok(match (joined, first) {
+        (Some(buf), _) => buf.freeze(),
+        (None, Some(data)) => data,
+        (None, None) => Bytes::new(),
+    })
 }
 
 impl HttpConnector for HyperConnector {

@@ -54,7 +54,6 @@ pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
-    request_id: Option<String>,
     attempts: u32,
     elapsed: Duration,
     endpoint: Endpoint,
@@ -65,7 +64,7 @@ impl fmt::Debug for Response {
         // The body is never printed, only its size.
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("request_id", &self.request_id)
+            .field("request_id", &self.request_id())
             .field("body_len", &self.body.len())
             .field("attempts", &self.attempts)
             .field("elapsed", &self.elapsed)
@@ -80,7 +79,6 @@ impl Response {
     pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
         Self {
             status,
-            request_id: request_id_of(&headers),
             headers,
             body,
             attempts: 1,
@@ -114,9 +112,10 @@ impl Response {
         self.body
     }
 
-    /// The `Request-ID` header (any case), to quote when contacting WeChat Pay.
+    /// The `Request-ID` header (any case), to quote when contacting WeChat Pay
+    /// (read from the headers when asked: nothing is copied).
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        request_id_of(&self.headers)
     }
 
     /// How many attempts the call took (1 = no retry).
@@ -557,7 +556,10 @@ impl Transport {
     ) -> Result<Response, Error> {
         let inner = &*self.inner;
         let start = inner.clock.now();
-        let path_and_query = parse_path_and_query(&template.path_and_query)?;
+        // Checked once per call and moved into the first attempt; a retry
+        // parses the template's text again (no copy kept for retries that
+        // rarely happen).
+        let mut path_and_query = Some(parse_path_and_query(&template.path_and_query)?);
         let mut endpoint = Endpoint::Primary;
         let mut attempt: u32 = 0;
         loop {
@@ -575,15 +577,12 @@ impl Transport {
                 status = field::Empty,
                 elapsed_ms = field::Empty,
             );
+            let this_path_and_query = match path_and_query.take() {
+                Some(parsed) => parsed,
+                None => parse_path_and_query(&template.path_and_query)?,
+            };
             let outcome = self
-                .attempt(
-                    template,
-                    hook,
-                    base,
-                    path_and_query.clone(),
-                    attempt,
-                    timeout,
-                )
+                .attempt(template, hook, base, this_path_and_query, attempt, timeout)
                 .instrument(attempt_span)
                 .await;
             let verdict = Verdict::of(&outcome, template.is_idempotent());
@@ -707,13 +706,12 @@ pub const MAX_REQUEST_ID_LEN: usize = 128;
 /// The `Request-ID` header, when it is at most [`MAX_REQUEST_ID_LEN`] bytes of
 /// visible ASCII (it comes from an unverified answer and ends up in logs and
 /// error messages).
-fn request_id_of(headers: &HeaderMap) -> Option<String> {
+fn request_id_of(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(&REQUEST_ID)
         .filter(|v| v.len() <= MAX_REQUEST_ID_LEN)
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
 }
 
 fn parse_path_and_query(text: &str) -> Result<PathAndQuery, Error> {
@@ -751,9 +749,11 @@ fn finish(
             response.attempts = attempts;
             response.elapsed = elapsed;
             response.endpoint = endpoint;
-            span.record("status", response.status.as_u16());
-            if let Some(id) = &response.request_id {
-                span.record("request_id", id.as_str());
+            if !span.is_disabled() {
+                span.record("status", response.status.as_u16());
+                if let Some(id) = response.request_id() {
+                    span.record("request_id", id);
+                }
             }
             Ok(response)
         }

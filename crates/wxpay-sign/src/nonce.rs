@@ -33,21 +33,58 @@ pub fn try_generate_nonce() -> Result<String> {
 /// A fresh nonce of `len` characters of `[0-9A-Za-z]` (webhook resources use 12).
 pub fn try_generate_nonce_of_len(len: usize) -> Result<String> {
     let mut out = String::with_capacity(len);
+    fill_nonce_chars(len, |c| out.push(char::from(c)))?;
+    Ok(out)
+}
+
+/// A request nonce held on the stack: [`NONCE_LEN`] characters of
+/// `[0-9A-Za-z]` from the OS RNG, drawn exactly as [`try_generate_nonce`]
+/// draws them, without a heap allocation.
+pub(crate) struct StackNonce {
+    bytes: [u8; NONCE_LEN],
+}
+
+impl StackNonce {
+    /// A fresh nonce; fails with [`Error::Rng`] when the OS RNG does.
+    pub(crate) fn generate() -> Result<Self> {
+        let mut bytes = [0u8; NONCE_LEN];
+        let mut filled = 0;
+        fill_nonce_chars(NONCE_LEN, |c| {
+            if let Some(slot) = bytes.get_mut(filled) {
+                *slot = c;
+                filled += 1;
+            }
+        })?;
+        Ok(Self { bytes })
+    }
+
+    /// The nonce text.
+    pub(crate) fn as_str(&self) -> &str {
+        // Every byte is from ALPHABET (ASCII), so this never fails.
+        std::str::from_utf8(&self.bytes).unwrap_or_default()
+    }
+}
+
+/// Calls `push` with `len` characters of the alphabet, each drawn uniformly
+/// from the OS RNG (bytes at or above [`ACCEPT_BELOW`] are rejected).
+fn fill_nonce_chars(len: usize, mut push: impl FnMut(u8)) -> Result<()> {
+    let mut pushed = 0;
     let mut buf = [0u8; 64];
-    while out.len() < len {
+    while pushed < len {
         OsRng.try_fill_bytes(&mut buf).map_err(|e| Error::Rng {
             reason: e.to_string(),
         })?;
         for &b in &buf {
-            if out.len() == len {
+            if pushed == len {
                 break;
             }
             if b < ACCEPT_BELOW {
-                out.push(char::from(ALPHABET[usize::from(b % 62)]));
+                push(ALPHABET[usize::from(b % 62)]);
+                pushed += 1;
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -62,6 +99,10 @@ mod tests {
         assert_ne!(n, generate_nonce());
         assert_eq!(try_generate_nonce_of_len(12).unwrap().len(), 12);
         assert_eq!(try_generate_nonce_of_len(0).unwrap(), "");
+        let stack = StackNonce::generate().unwrap();
+        assert_eq!(stack.as_str().len(), NONCE_LEN);
+        assert!(stack.as_str().bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(stack.as_str(), StackNonce::generate().unwrap().as_str());
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Request signing: the pure function and its conveniences.
 
 use std::fmt;
+use std::ops::Range;
 
 use http::HeaderValue;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
-use crate::nonce::try_generate_nonce;
+use crate::nonce::StackNonce;
 
 /// The two `Authorization` schemes of WeChat Pay APIv3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,9 +152,9 @@ impl<'a> SignableRequest<'a> {
 }
 
 /// Bytes of the `Authorization` value besides the scheme, the id parameter's
-/// name and the values: ` ="`, four `",NAME="` separators (13 bytes each), the
-/// closing `"`, and a timestamp of at most 20 characters.
-const HEADER_FIXED_LEN: usize = 3 + 4 * 13 + 1 + I64_DECIMAL_MAX;
+/// name, the values and the timestamp: ` ="`, four `",NAME="` separators (13
+/// bytes each) and the closing `"`.
+const HEADER_FIXED_LEN: usize = 3 + 4 * 13 + 1;
 
 /// Longest decimal `i64`: `-9223372036854775808`.
 const I64_DECIMAL_MAX: usize = 20;
@@ -288,27 +289,30 @@ impl Signer {
         validate_param(scheme.id_param(), self.identity.id())?;
         validate_param("serial_no", &self.serial_no)?;
 
-        // The header is written once, in order, into a buffer of the right
-        // size; the message is signed from its parts (no message buffer with
-        // the aws-lc backend) and the base64 signature is appended in place.
+        // The header is written once, in order, into a buffer of exactly its
+        // size, which then becomes the `HeaderValue` without a copy; the
+        // message is signed from its parts (no message buffer with the aws-lc
+        // backend) and the base64 signature is appended in place.
         let id = self.identity.id();
+        let mut ts_buf = [0u8; I64_DECIMAL_MAX];
+        let ts = format_i64(timestamp, &mut ts_buf);
         let mut header = String::with_capacity(
             HEADER_FIXED_LEN
                 + scheme.as_str().len()
                 + scheme.id_param().len()
                 + id.len()
                 + nonce.len()
+                + ts.len()
                 + self.serial_no.len()
-                + 4 * self.key.bits().div_ceil(24),
+                + 4 * self.key.bits().div_ceil(8).div_ceil(3),
         );
         for part in [scheme.as_str(), " ", scheme.id_param(), "=\"", id] {
             header.push_str(part);
         }
         header.push_str("\",nonce_str=\"");
+        let nonce_at = header.len()..header.len() + nonce.len();
         header.push_str(nonce);
         header.push_str("\",timestamp=\"");
-        let mut ts_buf = [0u8; I64_DECIMAL_MAX];
-        let ts = format_i64(timestamp, &mut ts_buf);
         header.extend(ts.iter().map(|&b| char::from(b)));
         header.push_str("\",serial_no=\"");
         header.push_str(&self.serial_no);
@@ -316,17 +320,16 @@ impl Signer {
         let parts = request.message_parts(ts, nonce);
         self.key.sign_pkcs1_sha256_base64(&parts, &mut header)?;
         header.push('"');
-        let mut value = HeaderValue::from_str(&header).map_err(|e| Error::InvalidSigningInput {
+        let mut value = HeaderValue::try_from(header).map_err(|e| Error::InvalidSigningInput {
             field: "authorization",
             reason: e.to_string(),
         })?;
         value.set_sensitive(true);
         Ok(Authorization {
-            header,
             value,
             scheme,
             timestamp,
-            nonce: nonce.to_owned(),
+            nonce: nonce_at,
         })
     }
 
@@ -341,7 +344,8 @@ impl Signer {
         request: &SignableRequest<'_>,
         clock: &dyn Clock,
     ) -> Result<Authorization> {
-        self.sign(request, clock.now_unix(), &try_generate_nonce()?)
+        let nonce = StackNonce::generate()?;
+        self.sign(request, clock.now_unix(), nonce.as_str())
     }
 
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature over arbitrary bytes (for
@@ -355,26 +359,36 @@ impl Signer {
 
 /// A signed `Authorization` header value.
 ///
-/// `Debug` redacts the signature; [`Authorization::to_header_value`] yields a
-/// value marked sensitive so `http`'s own `Debug` hides it too.
+/// `Debug` redacts the signature; [`Authorization::to_header_value`] and
+/// [`Authorization::into_header_value`] yield a value marked sensitive so
+/// `http`'s own `Debug` hides it too.
 #[derive(Clone)]
 pub struct Authorization {
-    header: String,
+    /// The header, marked sensitive (visible ASCII: checked when it was made).
     value: HeaderValue,
     scheme: Scheme,
     timestamp: i64,
-    nonce: String,
+    /// Where the nonce is in the header.
+    nonce: Range<usize>,
 }
 
 impl Authorization {
     /// The full header value.
     pub fn as_str(&self) -> &str {
-        &self.header
+        // Built from visible ASCII only (`Signer::sign` checks every part),
+        // so this never falls back.
+        self.value.to_str().unwrap_or_default()
     }
 
     /// The header value, marked sensitive.
     pub fn to_header_value(&self) -> HeaderValue {
         self.value.clone()
+    }
+
+    /// The header value, marked sensitive, without a copy or a reference
+    /// count (what a signing hook sends).
+    pub fn into_header_value(self) -> HeaderValue {
+        self.value
     }
 
     /// The signed timestamp.
@@ -384,7 +398,7 @@ impl Authorization {
 
     /// The signed nonce.
     pub fn nonce(&self) -> &str {
-        &self.nonce
+        self.as_str().get(self.nonce.clone()).unwrap_or_default()
     }
 
     /// The scheme used.
@@ -398,7 +412,7 @@ impl fmt::Debug for Authorization {
         f.debug_struct("Authorization")
             .field("scheme", &self.scheme.as_str())
             .field("timestamp", &self.timestamp)
-            .field("nonce", &self.nonce)
+            .field("nonce", &self.nonce())
             .field("signature", &"<redacted>")
             .finish()
     }

@@ -141,23 +141,24 @@ impl SignatureHeaders {
     /// `Wechatpay-Serial`. Fails with [`Error::MissingHeader`] or
     /// [`Error::InvalidHeader`] naming the header (a header given twice is invalid).
     pub fn from_header_map(headers: &HeaderMap) -> Result<Self> {
-        let timestamp_raw = header_str(headers, &WECHATPAY_TIMESTAMP, "Wechatpay-Timestamp")?;
-        let Some(timestamp) = parse_timestamp(&timestamp_raw) else {
-            return Err(Error::InvalidHeader {
-                name: "Wechatpay-Timestamp",
-                reason: format!(
-                    "{:?} is not a Unix timestamp in seconds",
-                    excerpt(&timestamp_raw)
-                ),
-            });
-        };
-        Ok(Self {
-            timestamp,
-            timestamp_raw,
-            nonce: header_str(headers, &WECHATPAY_NONCE, "Wechatpay-Nonce")?,
-            signature: header_str(headers, &WECHATPAY_SIGNATURE, "Wechatpay-Signature")?,
-            serial: header_str(headers, &WECHATPAY_SERIAL, "Wechatpay-Serial")?,
+        HeadersView::from_header_map(headers).map(|view| Self {
+            timestamp: view.timestamp,
+            timestamp_raw: view.timestamp_raw.to_owned(),
+            nonce: view.nonce.to_owned(),
+            signature: view.signature.to_owned(),
+            serial: view.serial.to_owned(),
         })
+    }
+
+    /// The headers as borrowed text (what verification reads).
+    fn view(&self) -> HeadersView<'_> {
+        HeadersView {
+            timestamp: self.timestamp,
+            timestamp_raw: &self.timestamp_raw,
+            nonce: &self.nonce,
+            signature: &self.signature,
+            serial: &self.serial,
+        }
     }
 
     /// Inserts the four headers into `headers` (replacing existing values).
@@ -218,7 +219,46 @@ impl fmt::Debug for SignatureHeaders {
     }
 }
 
-fn header_str(headers: &HeaderMap, name: &HeaderName, display: &'static str) -> Result<String> {
+/// The four signature headers borrowed from where they were received: what
+/// [`Verifier::verify_headers`] checks without copying them.
+#[derive(Clone, Copy)]
+struct HeadersView<'a> {
+    timestamp: i64,
+    timestamp_raw: &'a str,
+    nonce: &'a str,
+    signature: &'a str,
+    serial: &'a str,
+}
+
+impl<'a> HeadersView<'a> {
+    /// [`SignatureHeaders::from_header_map`] without the copies: the same
+    /// checks, in the same order, with the same errors.
+    fn from_header_map(headers: &'a HeaderMap) -> Result<Self> {
+        let timestamp_raw = header_str(headers, &WECHATPAY_TIMESTAMP, "Wechatpay-Timestamp")?;
+        let Some(timestamp) = parse_timestamp(timestamp_raw) else {
+            return Err(Error::InvalidHeader {
+                name: "Wechatpay-Timestamp",
+                reason: format!(
+                    "{:?} is not a Unix timestamp in seconds",
+                    excerpt(timestamp_raw)
+                ),
+            });
+        };
+        Ok(Self {
+            timestamp,
+            timestamp_raw,
+            nonce: header_str(headers, &WECHATPAY_NONCE, "Wechatpay-Nonce")?,
+            signature: header_str(headers, &WECHATPAY_SIGNATURE, "Wechatpay-Signature")?,
+            serial: header_str(headers, &WECHATPAY_SERIAL, "Wechatpay-Serial")?,
+        })
+    }
+}
+
+fn header_str<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+    display: &'static str,
+) -> Result<&'a str> {
     let mut values = headers.get_all(name).iter();
     let Some(value) = values.next() else {
         return Err(Error::MissingHeader { name: display });
@@ -240,7 +280,7 @@ fn header_str(headers: &HeaderMap, name: &HeaderName, display: &'static str) -> 
             reason: "is empty".into(),
         });
     }
-    Ok(s.to_owned())
+    Ok(s)
 }
 
 // ---------------------------------------------------------------------------
@@ -296,22 +336,28 @@ impl Verifier {
 
     /// Verifies a response or webhook `body` against its signature headers.
     pub fn verify(&self, headers: &SignatureHeaders, body: &[u8]) -> Result<()> {
+        self.verify_view(headers.view(), body)
+    }
+
+    /// [`verify`](Self::verify) of borrowed headers: no copy of them, and
+    /// (with the aws-lc backend) no heap allocation on success.
+    fn verify_view(&self, headers: HeadersView<'_>, body: &[u8]) -> Result<()> {
         if headers.signature.starts_with(SIGNATURE_PROBE_PREFIX) {
             return Err(Error::SignatureProbe {
-                serial: excerpt(&headers.serial),
+                serial: excerpt(headers.serial),
             });
         }
         // One lock-free snapshot for the whole verification.
         let keys = self.inner.keys.load();
         let now = self.inner.clock.now_unix();
-        let key = keys.verification_key(&headers.serial, now)?;
+        let key = keys.verification_key(headers.serial, now)?;
         check_timestamp(&*self.inner.clock, headers.timestamp, self.inner.window)?;
         let mut buf = [0u8; MAX_SIGNATURE_LEN];
-        let signature = match decode_signature(&headers.signature, &mut buf) {
+        let signature = match decode_signature(headers.signature, &mut buf) {
             Ok(Some(signature)) => signature,
             Ok(None) => {
                 return Err(Error::BadSignature {
-                    serial: headers.serial.clone(),
+                    serial: headers.serial.to_owned(),
                 });
             }
             Err(e) => {
@@ -333,7 +379,7 @@ impl Verifier {
             Ok(())
         } else {
             Err(Error::BadSignature {
-                serial: headers.serial.clone(),
+                serial: headers.serial.to_owned(),
             })
         }
     }
@@ -342,12 +388,12 @@ impl Verifier {
     ///
     /// A signature probe is recognised before anything else is looked at, so it
     /// is reported as [`Error::SignatureProbe`] even when the other headers are
-    /// missing or malformed.
+    /// missing or malformed. The headers are read in place, not copied.
     pub fn verify_headers(&self, headers: &HeaderMap, body: &[u8]) -> Result<()> {
         if let Some(probe) = probe_in(headers) {
             return Err(probe);
         }
-        self.verify(&SignatureHeaders::from_header_map(headers)?, body)
+        self.verify_view(HeadersView::from_header_map(headers)?, body)
     }
 
     /// The key set in use now (a snapshot: later replacements do not change it).

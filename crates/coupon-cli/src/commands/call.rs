@@ -16,7 +16,9 @@ use std::pin::Pin;
 use clap::Args;
 use coupon_client::{BrandClient, PartnerClient};
 use coupon_model::media::ImageFile;
-use coupon_model::operation::{BodyKind, Operation, OperationVisitor, Side, find, visit_operation};
+use coupon_model::operation::{
+    BodyKind, Operation, OperationSpec, OperationVisitor, Side, find, visit_operation,
+};
 use coupon_model::operations::OPERATIONS;
 use serde::Serialize;
 use serde_json::Value;
@@ -54,47 +56,47 @@ pub(crate) fn operations() -> Result<(), CliError> {
 pub struct CallArgs {
     /// The operation (see `wxpay-coupon operations`), e.g. list-stocks.
     #[arg(value_name = "NAME")]
-    name: String,
+    pub(crate) name: String,
 
     /// Call as the service provider (merchant scheme, /v3/… paths) instead of
     /// the brand.
     #[arg(long)]
-    partner: bool,
+    pub(crate) partner: bool,
 
     /// A path placeholder, e.g. --param product_coupon_id=1000000013.
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = key_value)]
-    params: Vec<(String, String)>,
+    pub(crate) params: Vec<(String, String)>,
 
     /// A query parameter, e.g. --query page_size=10.
     #[arg(long = "query", value_name = "KEY=VALUE", value_parser = key_value)]
-    query: Vec<(String, String)>,
+    pub(crate) query: Vec<(String, String)>,
 
     /// The JSON request body exactly as on the wire (`-` reads stdin);
     /// `brand_id` included where the partner side needs it (else the
     /// configured brand is used).
     #[arg(long, value_name = "FILE|-")]
-    body: Option<PathBuf>,
+    pub(crate) body: Option<PathBuf>,
 
     /// The image to upload (upload-image only: JPG or PNG, at most 2 MiB).
     #[arg(long, value_name = "PATH")]
-    file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
 
     /// Send without checking the documented rules first (WeChat Pay still
     /// checks them).
     #[arg(long)]
-    no_validate: bool,
+    pub(crate) no_validate: bool,
 
     /// Make the same call N times in this one process, printing each answer
     /// (a change of the WeChat Pay keys held between calls — a certificate
     /// download or refresh — is reported on stderr).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    repeat: u32,
+    pub(crate) repeat: u32,
 
     #[command(flatten)]
-    config: AnySideConfig,
+    pub(crate) config: AnySideConfig,
 }
 
-fn key_value(text: &str) -> Result<(String, String), String> {
+pub(crate) fn key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
         _ => Err(format!("{text:?} is not KEY=VALUE")),
@@ -103,6 +105,36 @@ fn key_value(text: &str) -> Result<(String, String), String> {
 
 /// `call NAME …`.
 pub(crate) async fn call(args: CallArgs) -> Result<(), CliError> {
+    let (spec, client) = side_client(&args, "call")?;
+    let visit = CallOne {
+        args: &args,
+        client: &client,
+    };
+    visit_operation(spec.name, visit)
+        .ok_or_else(|| CliError::Input(format!("operation {} has no request type", spec.name)))?
+        .await
+}
+
+/// The operation named by `args` and a client of the side it is called on
+/// (`command` names the command in configuration errors).
+pub(crate) fn side_client(
+    args: &CallArgs,
+    command: &'static str,
+) -> Result<(&'static OperationSpec, SideClient), CliError> {
+    side_client_with(args, |side| {
+        Ok(match side {
+            Side::Brand => SideClient::Brand(args.config.brand_client(command)?),
+            Side::Partner => SideClient::Partner(args.config.partner_client(command)?),
+        })
+    })
+}
+
+/// [`side_client`] with the client of a side made by `client_of` (the
+/// configuration in `args` is not read).
+pub(crate) fn side_client_with(
+    args: &CallArgs,
+    client_of: impl FnOnce(Side) -> Result<SideClient, CliError>,
+) -> Result<(&'static OperationSpec, SideClient), CliError> {
     let spec = find(&args.name).ok_or_else(|| {
         CliError::Input(format!(
             "no operation {:?}; `wxpay-coupon operations` lists them all",
@@ -126,26 +158,18 @@ pub(crate) async fn call(args: CallArgs) -> Result<(), CliError> {
             }
         )));
     }
-    let client = match side {
-        Side::Brand => SideClient::Brand(args.config.brand_client("call")?),
-        Side::Partner => SideClient::Partner(args.config.partner_client("call")?),
-    };
+    let client = client_of(side)?;
     let client = if args.no_validate {
         client.without_validation()
     } else {
         client
     };
-    let visit = CallOne {
-        args: &args,
-        client: &client,
-    };
-    visit_operation(spec.name, visit)
-        .ok_or_else(|| CliError::Input(format!("operation {} has no request type", spec.name)))?
-        .await
+    Ok((spec, client))
 }
 
 /// The client of the chosen side.
-enum SideClient {
+#[derive(Clone)]
+pub(crate) enum SideClient {
     Brand(BrandClient),
     Partner(PartnerClient),
 }
@@ -210,7 +234,7 @@ impl<'a> OperationVisitor for CallOne<'a> {
 }
 
 /// The typed request from the flags: body, then placeholders, then query.
-fn build_request<O: Operation>(args: &CallArgs) -> Result<O, CliError> {
+pub(crate) fn build_request<O: Operation>(args: &CallArgs) -> Result<O, CliError> {
     let spec = O::SPEC;
     let mut request = match spec.body {
         BodyKind::None => {

@@ -1,5 +1,6 @@
 //! The command tree and its dispatch.
 
+mod bench;
 mod call;
 mod certificates;
 mod demo;
@@ -59,6 +60,11 @@ enum Command {
     /// Call any operation by name (see `operations`), e.g.
     /// `wxpay-coupon call get-stock --param product_coupon_id=1 --param stock_id=2`.
     Call(Box<call::CallArgs>),
+    /// Calls/s and client CPU per call of one operation against a base URL
+    /// (the sandbox or staging; production hosts only with --production), one
+    /// call at a time and --concurrency at once, e.g.
+    /// `wxpay-coupon bench get-product-coupon --param product_coupon_id=1 --calls 500`.
+    Bench(Box<bench::BenchArgs>),
     /// Print a shell completion script, e.g.
     /// `wxpay-coupon completions bash > ~/.local/share/bash-completion/completions/wxpay-coupon`.
     Completions {
@@ -81,6 +87,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo => demo::run().await,
         Command::Operations => call::operations(),
         Command::Call(args) => call::call(*args).await,
+        Command::Bench(args) => bench::bench(*args).await,
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             let mut command = Cli::command();
