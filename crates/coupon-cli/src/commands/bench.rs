@@ -30,9 +30,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use coupon_client::{BrandClient, PartnerClient};
 use coupon_model::operation::{Operation, OperationVisitor, Side};
-use coupon_sandbox::{Credentials, Sandbox, seed};
+use coupon_sandbox::{Sandbox, seed};
 use serde::Serialize;
 
 use crate::commands::call::{
@@ -347,35 +346,9 @@ impl Embedded {
 
 /// A client of `side` for the embedded sandbox, from its credentials.
 fn sandbox_client(sandbox: &Sandbox, side: Side) -> Result<SideClient, CliError> {
-    let creds: &Credentials = sandbox.credentials();
     Ok(match side {
-        Side::Brand => SideClient::Brand(
-            BrandClient::builder()
-                .brand_id(creds.brand_id.clone())
-                .serial_no(creds.brand_serial_no.clone())
-                .private_key(creds.brand_private_key.clone())
-                .wechatpay_public_key(
-                    creds.wechatpay_public_key_id.clone(),
-                    creds.wechatpay_public_key.clone(),
-                )
-                .base_url(sandbox.base_url())
-                .backup_base_url(None)
-                .build()?,
-        ),
-        Side::Partner => SideClient::Partner(
-            PartnerClient::builder()
-                .mchid(creds.mchid.clone())
-                .brand_id(creds.brand_id.clone())
-                .serial_no(creds.mch_serial_no.clone())
-                .private_key(creds.mch_private_key.clone())
-                .wechatpay_public_key(
-                    creds.wechatpay_public_key_id.clone(),
-                    creds.wechatpay_public_key.clone(),
-                )
-                .base_url(sandbox.base_url())
-                .backup_base_url(None)
-                .build()?,
-        ),
+        Side::Brand => SideClient::Brand(super::sandbox::brand_client_of(sandbox)?),
+        Side::Partner => SideClient::Partner(super::sandbox::partner_client_of(sandbox)?),
     })
 }
 

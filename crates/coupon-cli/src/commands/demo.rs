@@ -342,29 +342,8 @@ pub(crate) async fn run() -> Result<(), CliError> {
         creds.mchid
     ))?;
 
-    let brand = BrandClient::builder()
-        .brand_id(creds.brand_id.clone())
-        .serial_no(creds.brand_serial_no.clone())
-        .private_key(creds.brand_private_key.clone())
-        .wechatpay_public_key(
-            creds.wechatpay_public_key_id.clone(),
-            creds.wechatpay_public_key.clone(),
-        )
-        .base_url(sandbox.base_url())
-        .backup_base_url(None)
-        .build()?;
-    let partner = PartnerClient::builder()
-        .mchid(creds.mchid.clone())
-        .brand_id(creds.brand_id.clone())
-        .serial_no(creds.mch_serial_no.clone())
-        .private_key(creds.mch_private_key.clone())
-        .wechatpay_public_key(
-            creds.wechatpay_public_key_id.clone(),
-            creds.wechatpay_public_key.clone(),
-        )
-        .base_url(sandbox.base_url())
-        .backup_base_url(None)
-        .build()?;
+    let brand = super::sandbox::brand_client_of(&sandbox)?;
+    let partner = super::sandbox::partner_client_of(&sandbox)?;
 
     // A notification endpoint that answers 204 only to what verifies and decrypts.
     let handler = WebhookHandler::new(sandbox.verifier()?, creds.apiv3_key.clone());

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use coupon_client::{BrandClient, PartnerClient};
 use coupon_sandbox::{Credentials, ENV_FILE, KeyRotation, Sandbox, WechatPayKeyMode};
 
 use crate::error::CliError;
@@ -333,4 +334,38 @@ async fn wait_for_interrupt() -> Result<(), CliError> {
 
 fn signal_error(e: std::io::Error) -> CliError {
     CliError::Config(format!("cannot listen for Ctrl-C: {e}"))
+}
+
+/// A brand client of the in-process `sandbox`, from its credentials (its
+/// WeChat Pay public key; no backup host).
+pub(crate) fn brand_client_of(sandbox: &Sandbox) -> Result<BrandClient, CliError> {
+    let creds: &Credentials = sandbox.credentials();
+    Ok(BrandClient::builder()
+        .brand_id(creds.brand_id.clone())
+        .serial_no(creds.brand_serial_no.clone())
+        .private_key(creds.brand_private_key.clone())
+        .wechatpay_public_key(
+            creds.wechatpay_public_key_id.clone(),
+            creds.wechatpay_public_key.clone(),
+        )
+        .base_url(sandbox.base_url())
+        .backup_base_url(None)
+        .build()?)
+}
+
+/// A service-provider client of the in-process `sandbox`, for its brand.
+pub(crate) fn partner_client_of(sandbox: &Sandbox) -> Result<PartnerClient, CliError> {
+    let creds: &Credentials = sandbox.credentials();
+    Ok(PartnerClient::builder()
+        .mchid(creds.mchid.clone())
+        .brand_id(creds.brand_id.clone())
+        .serial_no(creds.mch_serial_no.clone())
+        .private_key(creds.mch_private_key.clone())
+        .wechatpay_public_key(
+            creds.wechatpay_public_key_id.clone(),
+            creds.wechatpay_public_key.clone(),
+        )
+        .base_url(sandbox.base_url())
+        .backup_base_url(None)
+        .build()?)
 }
