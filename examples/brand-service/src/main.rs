@@ -19,7 +19,8 @@ use tracing_subscriber::EnvFilter;
 /// A reference brand service for WeChat Pay product coupons: sends coupons,
 /// confirms them on their SEND notification, uses them, and keeps every
 /// decision in SQLite or PostgreSQL.
-#[derive(Debug, Parser)]
+// No `Debug`: the arguments hold the APIv3 key.
+#[derive(Parser)]
 #[command(name = "brand-service", version)]
 struct Args {
     /// `sqlite://FILE` (created when missing) or `postgres://USER@HOST:PORT/DB`.
