@@ -27,6 +27,60 @@ compile_error!(
      `aws-lc`, e.g. `wxpay-sign = { version = \"…\", default-features = false, features = [\"aws-lc\"] }`"
 );
 
+/// `AeadKey` over a backend's `aead` module: ring and aws-lc-rs offer the
+/// same `aead` API, so both backends expand this one definition.
+macro_rules! aead_key {
+    ($aead:path) => {
+        use $aead as aead;
+
+        /// An AES-256-GCM key schedule, built once.
+        pub(crate) struct AeadKey(aead::LessSafeKey);
+
+        impl AeadKey {
+            /// The key schedule for a 32-byte key.
+            pub(crate) fn aes_256_gcm(key: &[u8; 32]) -> Result<Self, super::Unspecified> {
+                aead::UnboundKey::new(&aead::AES_256_GCM, key)
+                    .map(|k| Self(aead::LessSafeKey::new(k)))
+                    .map_err(|_| super::Unspecified)
+            }
+
+            /// Authenticates and decrypts `in_out` (ciphertext ‖ tag) in place and
+            /// returns the plaintext length.
+            pub(crate) fn open_in_place(
+                &self,
+                nonce: [u8; super::AEAD_NONCE_LEN],
+                aad: &[u8],
+                in_out: &mut [u8],
+            ) -> Result<usize, super::Unspecified> {
+                self.0
+                    .open_in_place(
+                        aead::Nonce::assume_unique_for_key(nonce),
+                        aead::Aad::from(aad),
+                        in_out,
+                    )
+                    .map(|plain| plain.len())
+                    .map_err(|_| super::Unspecified)
+            }
+
+            /// Encrypts `in_out` in place and appends the tag.
+            pub(crate) fn seal_in_place_append_tag(
+                &self,
+                nonce: [u8; super::AEAD_NONCE_LEN],
+                aad: &[u8],
+                in_out: &mut Vec<u8>,
+            ) -> Result<(), super::Unspecified> {
+                self.0
+                    .seal_in_place_append_tag(
+                        aead::Nonce::assume_unique_for_key(nonce),
+                        aead::Aad::from(aad),
+                        in_out,
+                    )
+                    .map_err(|_| super::Unspecified)
+            }
+        }
+    };
+}
+
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
 #[cfg(feature = "aws-lc")]

@@ -1,10 +1,9 @@
 //! The `ring` 0.17 backend (feature `ring`, the default).
 
-use ::ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use ::ring::rand::SystemRandom;
 use ::ring::signature::{self, KeyPair as _, RsaKeyPair};
 
-use super::{AEAD_NONCE_LEN, Unspecified};
+use super::Unspecified;
 
 /// The backend's name, for error messages and docs.
 pub(crate) const NAME: &str = "ring";
@@ -84,43 +83,7 @@ impl VerifyingKey {
     }
 }
 
-/// An AES-256-GCM key schedule, built once.
-pub(crate) struct AeadKey(LessSafeKey);
-
-impl AeadKey {
-    /// The key schedule for a 32-byte key.
-    pub(crate) fn aes_256_gcm(key: &[u8; 32]) -> Result<Self, Unspecified> {
-        UnboundKey::new(&AES_256_GCM, key)
-            .map(|k| Self(LessSafeKey::new(k)))
-            .map_err(|_| Unspecified)
-    }
-
-    /// Authenticates and decrypts `in_out` (ciphertext ‖ tag) in place and
-    /// returns the plaintext length.
-    pub(crate) fn open_in_place(
-        &self,
-        nonce: [u8; AEAD_NONCE_LEN],
-        aad: &[u8],
-        in_out: &mut [u8],
-    ) -> Result<usize, Unspecified> {
-        self.0
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), in_out)
-            .map(|plain| plain.len())
-            .map_err(|_| Unspecified)
-    }
-
-    /// Encrypts `in_out` in place and appends the tag.
-    pub(crate) fn seal_in_place_append_tag(
-        &self,
-        nonce: [u8; AEAD_NONCE_LEN],
-        aad: &[u8],
-        in_out: &mut Vec<u8>,
-    ) -> Result<(), Unspecified> {
-        self.0
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), in_out)
-            .map_err(|_| Unspecified)
-    }
-}
+aead_key!(::ring::aead);
 
 /// SHA-256 of `data`.
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
